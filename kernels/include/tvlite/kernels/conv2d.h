@@ -1,0 +1,41 @@
+// 2-D convolution, NCHW, fp32, as torch.nn.Conv2d (padding is zeros).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#include "tvlite/kernels/parallel.h"
+
+namespace tvlite::kernels {
+
+struct Conv2dParams {
+  int in_channels = 0;   // C_in (total, all groups)
+  int out_channels = 0;  // C_out (total, all groups)
+  int kernel_h = 1, kernel_w = 1;
+  int stride_h = 1, stride_w = 1;
+  int pad_h = 0, pad_w = 0;
+  int dilation_h = 1, dilation_w = 1;
+  int groups = 1;
+};
+
+// floor((in + 2p - d(k-1) - 1) / s) + 1; returns <= 0 when the window does not fit.
+inline int conv2d_output_size(int in, int kernel, int stride, int pad, int dilation) {
+  const int64_t span = int64_t(dilation) * (kernel - 1) + 1;
+  const int64_t avail = int64_t(in) + 2 * int64_t(pad) - span;
+  if (avail < 0) return 0;
+  return int(avail / stride + 1);
+}
+
+// The specification: a direct loop nest, no scratch.
+// input: [C_in, in_h, in_w]; weight: [C_out, C_in/groups, kernel_h, kernel_w] (PyTorch layout);
+// bias: [C_out] or null; output: [C_out, out_h, out_w]. One image; callers loop over the batch.
+void conv2d_f32_ref(const Conv2dParams& p, int in_h, int in_w, const float* input,
+                    const float* weight, const float* bias, float* output);
+
+// Fast path (im2col/1x1 direct + blocked GEMM). Same contract as the reference, plus:
+// scratch: at least conv2d_f32_scratch_bytes(p, in_h, in_w, parallel_threads(parallel)) bytes,
+// 64-byte aligned; may be null when that size is 0. Pointers need only natural float alignment.
+size_t conv2d_f32_scratch_bytes(const Conv2dParams& p, int in_h, int in_w, int num_threads);
+void conv2d_f32(const Conv2dParams& p, int in_h, int in_w, const float* input, const float* weight,
+                const float* bias, float* output, void* scratch, Parallel* parallel);
+
+}  // namespace tvlite::kernels

@@ -1,0 +1,36 @@
+// A minimal seam through which kernels split work across threads.
+// The runtime implements it with its thread pool; kernels never create threads.
+#pragma once
+#include <cstdint>
+
+namespace tvlite::kernels {
+
+// Called as fn(ctx, begin, end, thread_index) over disjoint ranges covering [0, n).
+// thread_index is in [0, num_threads()) and is stable for the duration of one call,
+// so a kernel may index per-thread scratch with it.
+using RangeFn = void (*)(void* ctx, int64_t begin, int64_t end, int thread_index);
+
+class Parallel {
+ public:
+  virtual ~Parallel() = default;
+  virtual int num_threads() const = 0;
+  // Runs fn over [0, n) split into at most num_threads() contiguous ranges; returns when all are
+  // done. A null Parallel* in a kernel's arguments means "run serially on the caller's thread".
+  virtual void run(int64_t n, RangeFn fn, void* ctx) = 0;
+};
+
+// Runs fn over [0, n): through `parallel` when given, else serially as one range on thread 0.
+inline void parallel_run(Parallel* parallel, int64_t n, RangeFn fn, void* ctx) {
+  if (n <= 0) return;
+  if (parallel == nullptr || parallel->num_threads() <= 1 || n == 1) {
+    fn(ctx, 0, n, 0);
+  } else {
+    parallel->run(n, fn, ctx);
+  }
+}
+
+inline int parallel_threads(const Parallel* parallel) {
+  return parallel == nullptr ? 1 : parallel->num_threads();
+}
+
+}  // namespace tvlite::kernels
