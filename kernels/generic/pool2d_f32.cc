@@ -1,0 +1,88 @@
+// Fast pooling. Max pooling runs the interior of the output without bounds checks and falls back
+// to the reference's checked loop only at the border; adaptive average pooling specialises the
+// global case (ResNet's last pool) and otherwise is the reference.
+#include <cassert>
+#include <limits>
+
+#include "tvlite/kernels/pool2d.h"
+
+namespace tvlite::kernels {
+namespace {
+
+// First output index whose window starts at or after 0, and one past the last whose window ends
+// inside the input.
+void interior(int in, int out, int kernel, int stride, int pad, int dilation, int* lo, int* hi) {
+  *lo = (pad + stride - 1) / stride;
+  const int last_start = in - (dilation * (kernel - 1) + 1) + pad;  // ox*stride <= last_start
+  *hi = last_start < 0 ? 0 : last_start / stride + 1;
+  if (*hi > out) *hi = out;
+  if (*lo > *hi) *lo = *hi;
+}
+
+}  // namespace
+
+void max_pool2d_f32(const MaxPool2dParams& p, int64_t channels, int in_h, int in_w,
+                    const float* input, float* output) {
+  const int out_h =
+      max_pool2d_output_size(in_h, p.kernel_h, p.stride_h, p.pad_h, p.dilation_h, p.ceil_mode);
+  const int out_w =
+      max_pool2d_output_size(in_w, p.kernel_w, p.stride_w, p.pad_w, p.dilation_w, p.ceil_mode);
+  assert(out_h > 0 && out_w > 0 && channels >= 0);
+  int y_lo, y_hi, x_lo, x_hi;
+  interior(in_h, out_h, p.kernel_h, p.stride_h, p.pad_h, p.dilation_h, &y_lo, &y_hi);
+  interior(in_w, out_w, p.kernel_w, p.stride_w, p.pad_w, p.dilation_w, &x_lo, &x_hi);
+  for (int64_t c = 0; c < channels; ++c) {
+    const float* in_c = input + c * in_h * in_w;
+    float* out_c = output + c * out_h * out_w;
+    for (int oy = 0; oy < out_h; ++oy) {
+      const bool y_inside = oy >= y_lo && oy < y_hi;
+      for (int ox = 0; ox < out_w; ++ox) {
+        const int iy0 = oy * p.stride_h - p.pad_h, ix0 = ox * p.stride_w - p.pad_w;
+        float m = -std::numeric_limits<float>::infinity();
+        if (y_inside && ox >= x_lo && ox < x_hi) {
+          for (int ky = 0; ky < p.kernel_h; ++ky) {
+            const float* row = in_c + int64_t(iy0 + ky * p.dilation_h) * in_w + ix0;
+            for (int kx = 0; kx < p.kernel_w; ++kx) {
+              const float v = row[kx * p.dilation_w];
+              if (v > m || v != v) m = v;
+            }
+          }
+        } else {
+          for (int ky = 0; ky < p.kernel_h; ++ky) {
+            const int iy = iy0 + ky * p.dilation_h;
+            if (iy < 0 || iy >= in_h) continue;
+            for (int kx = 0; kx < p.kernel_w; ++kx) {
+              const int ix = ix0 + kx * p.dilation_w;
+              if (ix < 0 || ix >= in_w) continue;
+              const float v = in_c[int64_t(iy) * in_w + ix];
+              if (v > m || v != v) m = v;
+            }
+          }
+        }
+        out_c[oy * out_w + ox] = m;
+      }
+    }
+  }
+}
+
+void adaptive_avg_pool2d_f32(int64_t channels, int in_h, int in_w, int out_h, int out_w,
+                             const float* input, float* output) {
+  if (out_h != 1 || out_w != 1) {
+    adaptive_avg_pool2d_f32_ref(channels, in_h, in_w, out_h, out_w, input, output);
+    return;
+  }
+  assert(channels >= 0 && in_h > 0 && in_w > 0);
+  const int64_t n = int64_t(in_h) * in_w;
+  for (int64_t c = 0; c < channels; ++c) {
+    const float* x = input + c * n;
+    float s[4] = {0.0f, 0.0f, 0.0f, 0.0f};  // four partial sums keep the adds independent
+    int64_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+      for (int j = 0; j < 4; ++j) s[j] += x[i + j];
+    }
+    for (; i < n; ++i) s[0] += x[i];
+    output[c] = ((s[0] + s[1]) + (s[2] + s[3])) / float(n);
+  }
+}
+
+}  // namespace tvlite::kernels

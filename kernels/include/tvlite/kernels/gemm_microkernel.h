@@ -1,0 +1,50 @@
+// The register-tile micro-kernels behind gemm_f32, and the driver that runs one of them.
+// gemm_f32 uses the best micro-kernel for this CPU, chosen once; tests and benchmarks can run
+// every available one through gemm_f32_with().
+#pragma once
+#include <cstdint>
+
+#include "tvlite/kernels/parallel.h"
+
+namespace tvlite::kernels {
+
+// Computes one tile C[mr x nr] = init + A[mr x kc] * Bp, with 1 <= mr <= MR, 1 <= nr <= NR.
+// a: row r at a + r*lda (k contiguous). packed_b: [kc][NR], 64-byte aligned, zero beyond nr.
+// init: C's current values when accumulate, else bias[r] (bias may be null: zero).
+// Only the mr x nr elements of C are read or written.
+using GemmUkernelFn = void (*)(int mr, int nr, int64_t kc, const float* a, int64_t lda,
+                               const float* packed_b, const float* bias, bool accumulate, float* c,
+                               int64_t ldc);
+
+struct GemmUkernel {
+  const char* name;
+  int mr;
+  int nr;  // <= kGemmMaxNr, a multiple of 4
+  GemmUkernelFn fn;
+};
+
+constexpr int kGemmMaxNr = 32;
+
+// Portable C++ (GCC/Clang vector extensions; any ISA).
+void gemm_f32_ukernel_6x8__portable(int mr, int nr, int64_t kc, const float* a, int64_t lda,
+                                    const float* packed_b, const float* bias, bool accumulate,
+                                    float* c, int64_t ldc);
+#if defined(__x86_64__)
+// Needs cpu_features() & kCpuFeatureAvx2.
+void gemm_f32_ukernel_6x16__avx2(int mr, int nr, int64_t kc, const float* a, int64_t lda,
+                                 const float* packed_b, const float* bias, bool accumulate,
+                                 float* c, int64_t ldc);
+#endif
+
+// The micro-kernels this CPU can run, portable first, best last; *count receives their number.
+const GemmUkernel* gemm_f32_ukernels(int* count);
+// The best of them (what gemm_f32 uses), chosen on the first call.
+const GemmUkernel& gemm_f32_ukernel_default();
+
+// gemm_f32 with an explicit micro-kernel; same contract as gemm_f32. Uses ~32 KiB of stack per
+// thread for the packed panel of B; allocates nothing.
+void gemm_f32_with(const GemmUkernel& ukernel, int64_t M, int64_t N, int64_t K, const float* A,
+                   int64_t lda, const float* B, int64_t ldb, const float* bias, float* C,
+                   int64_t ldc, Parallel* parallel);
+
+}  // namespace tvlite::kernels
