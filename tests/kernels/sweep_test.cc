@@ -1,0 +1,287 @@
+// Fast kernels against their references over odd shapes, tails, strides, dilations and groups,
+// serial and through a real 3-thread Parallel (XNNPACK-style testers).
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <vector>
+
+#include "kernel_test_util.h"
+#include "tvlite/kernels/batch_norm.h"
+#include "tvlite/kernels/conv2d.h"
+#include "tvlite/kernels/elementwise.h"
+#include "tvlite/kernels/gemm.h"
+#include "tvlite/kernels/gemm_microkernel.h"
+#include "tvlite/kernels/linear.h"
+#include "tvlite/kernels/pool2d.h"
+
+namespace k = tvlite::kernels;
+using tvlite::test::abs_of;
+using tvlite::test::AlignedBuffer;
+using tvlite::test::count_mismatches;
+using tvlite::test::random_floats;
+using tvlite::test::ThreadParallel;
+
+namespace {
+
+class GemmTester {
+ public:
+  GemmTester& m(int64_t v) { m_ = v; return *this; }
+  GemmTester& n(int64_t v) { n_ = v; return *this; }
+  GemmTester& k(int64_t v) { k_ = v; return *this; }
+  GemmTester& pad(int64_t v) { pad_ = v; return *this; }  // leading dims = width + pad
+  GemmTester& bias(bool v) { bias_ = v; return *this; }
+
+  void test(const k::GemmUkernel& uk, k::Parallel* parallel) const {
+    const int64_t lda = k_ + pad_, ldb = n_ + pad_, ldc = n_ + 2 * pad_;
+    const auto a = random_floats(size_t(m_ * lda), uint32_t(m_ * 7 + k_));
+    const auto b = random_floats(size_t(k_ * ldb + 1), uint32_t(n_ * 13 + k_));
+    const auto bias = random_floats(size_t(m_), 99);
+    const float* bp = bias_ ? bias.data() : nullptr;
+    std::vector<float> ref(size_t(m_ * ldc), -7.0f), got(ref.size(), -7.0f), mag(ref.size());
+    k::gemm_f32_ref(m_, n_, k_, a.data(), lda, b.data(), ldb, bp, ref.data(), ldc);
+    const auto aa = abs_of(a), ab = abs_of(b), abias = abs_of(bias);
+    k::gemm_f32_ref(m_, n_, k_, aa.data(), lda, ab.data(), ldb, bias_ ? abias.data() : nullptr,
+                    mag.data(), ldc);
+    k::gemm_f32_with(uk, m_, n_, k_, a.data(), lda, b.data(), ldb, bp, got.data(), ldc, parallel);
+    INFO(std::string(uk.name) << " M=" << m_ << " N=" << n_ << " K=" << k_ << " pad=" << pad_
+                 << " threads=" << k::parallel_threads(parallel));
+    for (int64_t i = 0; i < m_; ++i) {
+      // Padding columns of C are never written.
+      for (int64_t j = n_; j < ldc; ++j) REQUIRE(got[i * ldc + j] == -7.0f);
+    }
+    CHECK(count_mismatches(got.data(), ref.data(), mag.data(), got.size()) == 0);
+  }
+
+ private:
+  int64_t m_ = 1, n_ = 1, k_ = 1, pad_ = 0;
+  bool bias_ = true;
+};
+
+std::vector<k::GemmUkernel> ukernels() {
+  int count = 0;
+  const k::GemmUkernel* list = k::gemm_f32_ukernels(&count);
+  return std::vector<k::GemmUkernel>(list, list + count);
+}
+
+}  // namespace
+
+TEST_CASE("gemm_f32 matches the reference over tile edges, tails and leading dims") {
+  ThreadParallel three(3);
+  const int64_t sizes[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 13, 15, 16, 17, 31, 33, 63, 65};
+  for (const k::GemmUkernel& uk : ukernels()) {
+    MESSAGE("micro-kernel " << std::string(uk.name));
+    for (int64_t m : sizes) {
+      for (int64_t n : sizes) {
+        GemmTester().m(m).n(n).k(m + n).pad(m % 3).bias(n % 2 == 0).test(uk, nullptr);
+      }
+    }
+    // K around the K-slice (256) and more; N past a column block; prime leading dims.
+    for (int64_t kk : {1, 2, 17, 255, 256, 257, 513, 700}) {
+      GemmTester().m(13).n(37).k(kk).pad(3).test(uk, nullptr);
+      GemmTester().m(29).n(19).k(kk).pad(0).test(uk, &three);
+    }
+    for (int64_t m : {1, 6, 127, 145, 300}) {
+      for (int64_t n : {1, 49, 127, 196, 515}) {
+        GemmTester().m(m).n(n).k(67).pad(1).test(uk, &three);
+        ThreadParallel two(2);
+        GemmTester().m(m).n(n).k(33).pad(0).bias(false).test(uk, &two);
+      }
+    }
+    GemmTester().m(5).n(7).k(0).test(uk, &three);  // K = 0: C = bias
+  }
+  GemmTester().m(64).n(3136).k(64).test(k::gemm_f32_ukernel_default(), nullptr);
+}
+
+TEST_CASE("conv2d_f32 matches the reference over kernels, strides, pads, dilations, groups") {
+  struct Case {
+    int cin, cout, kernel_h, kernel_w, stride, pad, dilation, groups, h, w;
+  };
+  std::vector<Case> cases = {
+      // pointwise (direct GEMM) and strided pointwise
+      {13, 17, 1, 1, 1, 0, 1, 1, 7, 9},
+      {64, 128, 1, 1, 2, 0, 1, 1, 14, 14},
+      {17, 3, 1, 1, 1, 1, 1, 1, 5, 6},
+      {3, 13, 1, 1, 4, 2, 1, 1, 11, 10},
+      // general
+      {3, 16, 7, 7, 2, 3, 1, 1, 29, 31},   // ResNet stem shape, small
+      {13, 17, 3, 3, 1, 1, 1, 1, 9, 8},
+      {17, 13, 3, 3, 2, 1, 1, 1, 15, 14},
+      {1, 5, 5, 5, 1, 2, 1, 1, 12, 7},
+      {3, 7, 11, 11, 4, 2, 1, 1, 35, 37},  // AlexNet's first conv, small
+      {5, 6, 3, 3, 1, 3, 2, 1, 8, 9},
+      {4, 4, 3, 3, 2, 2, 3, 1, 13, 12},
+      {6, 5, 5, 3, 1, 0, 1, 1, 9, 5},
+      {7, 3, 3, 5, 3, 1, 2, 1, 17, 10},
+      // groups and depthwise
+      {4, 8, 3, 3, 1, 1, 1, 2, 7, 7},
+      {16, 16, 3, 3, 2, 1, 1, 4, 9, 11},
+      {64, 64, 3, 3, 1, 1, 1, 32, 8, 8},
+      {64, 128, 1, 1, 1, 0, 1, 32, 6, 5},
+      {13, 13, 3, 3, 1, 1, 1, 13, 10, 9},  // depthwise
+      {8, 16, 5, 5, 2, 2, 1, 8, 11, 11},   // depthwise, multiplier 2
+      {6, 6, 3, 3, 1, 0, 2, 3, 9, 10},
+      {1, 1, 1, 1, 1, 0, 1, 1, 1, 1},
+      {3, 2, 3, 3, 1, 0, 1, 1, 3, 3},      // output 1x1
+  };
+  ThreadParallel three(3);
+  for (const Case& c : cases) {
+    k::Conv2dParams p;
+    p.in_channels = c.cin;
+    p.out_channels = c.cout;
+    p.kernel_h = c.kernel_h;
+    p.kernel_w = c.kernel_w;
+    p.stride_h = p.stride_w = c.stride;
+    p.pad_h = p.pad_w = c.pad;
+    p.dilation_h = p.dilation_w = c.dilation;
+    p.groups = c.groups;
+    // Also asymmetric strides/pads/dilations along h and w.
+    for (int variant = 0; variant < 2; ++variant) {
+      if (variant == 1) {
+        p.stride_w = c.stride == 1 ? 2 : 1;
+        p.pad_w = c.pad == 0 ? 1 : c.pad - 1;
+        p.dilation_w = c.dilation == 1 ? 2 : 1;
+      }
+      const int oh = k::conv2d_output_size(c.h, p.kernel_h, p.stride_h, p.pad_h, p.dilation_h);
+      const int ow = k::conv2d_output_size(c.w, p.kernel_w, p.stride_w, p.pad_w, p.dilation_w);
+      if (oh <= 0 || ow <= 0) continue;
+      INFO("cin=" << c.cin << " cout=" << c.cout << " k=" << p.kernel_h << "x" << p.kernel_w
+                  << " s=" << p.stride_h << "," << p.stride_w << " p=" << p.pad_h << ","
+                  << p.pad_w << " d=" << p.dilation_h << "," << p.dilation_w
+                  << " g=" << p.groups << " in=" << c.h << "x" << c.w);
+      const size_t wn = size_t(c.cout) * (c.cin / c.groups) * c.kernel_h * c.kernel_w;
+      const auto x = random_floats(size_t(c.cin) * c.h * c.w, 1 + c.cin);
+      const auto w = random_floats(wn, 2 + c.cout);
+      const auto b = random_floats(size_t(c.cout), 3);
+      const size_t on = size_t(c.cout) * oh * ow;
+      std::vector<float> ref(on), mag(on);
+      k::conv2d_f32_ref(p, c.h, c.w, x.data(), w.data(), b.data(), ref.data());
+      const auto ax = abs_of(x), aw = abs_of(w), ab = abs_of(b);
+      k::conv2d_f32_ref(p, c.h, c.w, ax.data(), aw.data(), ab.data(), mag.data());
+      for (k::Parallel* par : {static_cast<k::Parallel*>(nullptr),
+                               static_cast<k::Parallel*>(&three)}) {
+        for (bool with_bias : {true, false}) {
+          std::vector<float> want = ref;
+          if (!with_bias) k::conv2d_f32_ref(p, c.h, c.w, x.data(), w.data(), nullptr, want.data());
+          std::vector<float> got(on, std::nanf(""));
+          AlignedBuffer scratch(k::conv2d_f32_scratch_bytes(p, c.h, c.w, k::parallel_threads(par)));
+          k::conv2d_f32(p, c.h, c.w, x.data(), w.data(), with_bias ? b.data() : nullptr,
+                        got.data(), scratch.ptr, par);
+          CHECK(count_mismatches(got.data(), want.data(), mag.data(), on) == 0);
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("linear_f32 matches the reference for batch 1..5 and odd features") {
+  ThreadParallel three(3);
+  for (int64_t batch = 1; batch <= 5; ++batch) {
+    for (int64_t in_f : {1, 3, 7, 8, 9, 17, 64, 255, 1001}) {
+      for (int64_t out_f : {1, 2, 3, 4, 5, 13, 63, 100}) {
+        const auto x = random_floats(size_t(batch * in_f), uint32_t(batch + in_f));
+        const auto w = random_floats(size_t(out_f * in_f), uint32_t(out_f));
+        const auto b = random_floats(size_t(out_f), 5);
+        std::vector<float> ref(size_t(batch * out_f)), mag(ref.size());
+        k::linear_f32_ref(batch, in_f, out_f, x.data(), w.data(), b.data(), ref.data());
+        const auto ax = abs_of(x), aw = abs_of(w), ab = abs_of(b);
+        k::linear_f32_ref(batch, in_f, out_f, ax.data(), aw.data(), ab.data(), mag.data());
+        INFO("batch=" << batch << " in=" << in_f << " out=" << out_f);
+        for (k::Parallel* par : {static_cast<k::Parallel*>(nullptr),
+                                 static_cast<k::Parallel*>(&three)}) {
+          std::vector<float> got(ref.size(), std::nanf(""));
+          k::linear_f32(batch, in_f, out_f, x.data(), w.data(), b.data(), got.data(), par);
+          CHECK(count_mismatches(got.data(), ref.data(), mag.data(), got.size()) == 0);
+        }
+        std::vector<float> nob(ref.size()), nob_ref(ref.size());
+        k::linear_f32(batch, in_f, out_f, x.data(), w.data(), nullptr, nob.data(), nullptr);
+        k::linear_f32_ref(batch, in_f, out_f, x.data(), w.data(), nullptr, nob_ref.data());
+        CHECK(count_mismatches(nob.data(), nob_ref.data(), mag.data(), nob.size()) == 0);
+      }
+    }
+  }
+}
+
+TEST_CASE("max_pool2d_f32 matches the reference over kernels, strides, pads, dilation, ceil") {
+  int tested = 0;
+  for (int kernel : {1, 2, 3, 5}) {
+    for (int stride : {1, 2, 3}) {
+      for (int pad = 0; pad <= kernel / 2; ++pad) {
+        for (int dilation : {1, 2}) {
+          for (bool ceil_mode : {false, true}) {
+            for (int h : {1, 5, 8, 13}) {
+              const int w = h + 3;
+              k::MaxPool2dParams p;
+              p.kernel_h = kernel;
+              p.kernel_w = kernel == 1 ? 2 : kernel - 1;
+              p.stride_h = stride;
+              p.stride_w = stride == 1 ? 2 : stride;
+              p.pad_h = pad;
+              p.pad_w = pad <= p.kernel_w / 2 ? pad : 0;
+              p.dilation_h = p.dilation_w = dilation;
+              p.ceil_mode = ceil_mode;
+              const int oh = k::max_pool2d_output_size(h, p.kernel_h, p.stride_h, p.pad_h,
+                                                       p.dilation_h, ceil_mode);
+              const int ow = k::max_pool2d_output_size(w, p.kernel_w, p.stride_w, p.pad_w,
+                                                       p.dilation_w, ceil_mode);
+              if (oh <= 0 || ow <= 0) continue;
+              const auto x = random_floats(size_t(3) * h * w, uint32_t(h * kernel + stride));
+              std::vector<float> ref(size_t(3) * oh * ow), got(ref.size());
+              k::max_pool2d_f32_ref(p, 3, h, w, x.data(), ref.data());
+              k::max_pool2d_f32(p, 3, h, w, x.data(), got.data());
+              INFO("k=" << kernel << " s=" << stride << " p=" << pad << " d=" << dilation
+                        << " ceil=" << ceil_mode << " h=" << h);
+              CHECK(got == ref);
+              ++tested;
+            }
+          }
+        }
+      }
+    }
+  }
+  CHECK(tested > 100);
+}
+
+TEST_CASE("adaptive_avg_pool2d_f32, batch_norm_f32, relu and add match their references") {
+  for (int in_h : {1, 2, 5, 7, 13}) {
+    for (int out_h : {1, 3, 6, 7}) {
+      const int in_w = in_h + 2, out_w = out_h == 1 ? 1 : out_h + 1;
+      const auto x = random_floats(size_t(5) * in_h * in_w, uint32_t(in_h + out_h));
+      std::vector<float> ref(size_t(5) * out_h * out_w), got(ref.size());
+      k::adaptive_avg_pool2d_f32_ref(5, in_h, in_w, out_h, out_w, x.data(), ref.data());
+      k::adaptive_avg_pool2d_f32(5, in_h, in_w, out_h, out_w, x.data(), got.data());
+      CHECK(count_mismatches(got.data(), ref.data(), nullptr, got.size(), 1e-6, 1e-6) == 0);
+    }
+  }
+  const int64_t c = 13, spatial = 37;
+  const auto x = random_floats(size_t(c * spatial), 1), gamma = random_floats(size_t(c), 2),
+             beta = random_floats(size_t(c), 3), mean = random_floats(size_t(c), 4),
+             var = random_floats(size_t(c), 5, 0.1f, 2.0f);
+  std::vector<float> scale(c), shift(c);
+  k::batch_norm_fold_f32(c, gamma.data(), beta.data(), mean.data(), var.data(), 1e-3f,
+                         scale.data(), shift.data());
+  for (bool relu : {false, true}) {
+    std::vector<float> ref(x.size()), got(x);
+    k::batch_norm_f32_ref(c, spatial, x.data(), scale.data(), shift.data(), relu, ref.data());
+    k::batch_norm_f32(c, spatial, got.data(), scale.data(), shift.data(), relu, got.data());
+    CHECK(ref == got);  // in place
+    for (int64_t ch = 0; ch < c; ++ch) {
+      const double want = (double(x[ch * spatial]) - mean[ch]) / std::sqrt(double(var[ch]) + 1e-3) *
+                              gamma[ch] + beta[ch];
+      CHECK(ref[ch * spatial] == doctest::Approx(relu && want < 0 ? 0.0 : want).epsilon(1e-5));
+    }
+  }
+  std::vector<float> scale1(c), shift1(c);  // affine=False
+  k::batch_norm_fold_f32(c, nullptr, nullptr, mean.data(), var.data(), 1e-5f, scale1.data(),
+                         shift1.data());
+  CHECK(scale1[0] == doctest::Approx(1.0 / std::sqrt(double(var[0]) + 1e-5)));
+  CHECK(shift1[0] == doctest::Approx(-mean[0] / std::sqrt(double(var[0]) + 1e-5)));
+
+  const std::vector<float> a = {-1.0f, 0.0f, 2.0f, -3.0f}, b = {0.5f, -0.5f, -3.0f, 4.0f};
+  std::vector<float> out(4);
+  k::relu_f32(4, a.data(), out.data());
+  CHECK(out == std::vector<float>{0.0f, 0.0f, 2.0f, 0.0f});
+  k::add_f32(4, a.data(), b.data(), false, out.data());
+  CHECK(out == std::vector<float>{-0.5f, -0.5f, -1.0f, 1.0f});
+  k::add_f32(4, a.data(), b.data(), true, out.data());
+  CHECK(out == std::vector<float>{0.0f, 0.0f, 0.0f, 1.0f});
+}
