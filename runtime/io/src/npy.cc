@@ -163,6 +163,9 @@ class HeaderParser {
         dim = dim * 10 + digit;
         ++pos_;
       }
+      if (peek() == '.' || peek() == 'e' || peek() == 'E') {
+        return bad(error, "'shape' holds a non-integer");
+      }
       eat('L');
       if (shape->size() == static_cast<size_t>(kNpyMaxRank)) {
         return bad(error, "'shape' has more than " + std::to_string(kNpyMaxRank) + " dimensions");
