@@ -1,0 +1,124 @@
+// An opened, verified .tvl model. Weights are borrowed in place from the file mapping or from the
+// caller's buffer: nothing is copied (see "Ownership" below).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "tvlite/status.h"
+
+namespace tvlite {
+
+namespace fb {
+struct Model;
+}
+namespace detail {
+struct Graph;
+}
+
+enum class Verify {
+  kStructure,  // identifier, version, FlatBuffers verifier, offsets/lengths/alignment, shapes,
+               // the architecture's required tensors (always done)
+  kFull,       // kStructure + every tensor's XXH3-64 checksum (reads every byte)
+};
+
+enum class DType { kF32, kF16, kBF16, kI64 };
+const char* to_string(DType dtype);
+size_t dtype_size(DType dtype);
+
+struct TensorInfo {
+  std::string_view name;  // points into the model's bytes
+  DType dtype = DType::kF32;
+  std::vector<int64_t> shape;
+  int64_t numel = 0;
+  uint64_t offset = 0;  // from the start of the file
+  uint64_t length = 0;  // bytes
+  uint64_t checksum = 0;
+  const void* data = nullptr;  // model base + offset, aligned to the file's alignment
+};
+
+struct ArchInfo {
+  std::string name;    // "resnet50"
+  std::string family;  // "resnet", "alexnet"
+  std::string block;   // "basic" / "bottleneck" (ResNet only)
+  std::vector<int> layers;
+  int groups = 1;
+  int width_per_group = 64;
+  int num_classes = 0;
+};
+
+struct InputInfo {
+  int channels = 3;
+  int height = 224, width = 224;  // default (crop) size
+  int resize = 256;               // short side before the center crop
+  std::vector<float> mean, std;
+  std::vector<std::string> labels;  // empty when the file has none
+};
+
+struct OpenOptions {
+  Verify verify = Verify::kStructure;
+  // For from_buffer(): a buffer whose address is not a multiple of the file's alignment is refused
+  // with kMisaligned unless this is set, in which case the model makes one aligned copy.
+  bool copy_if_misaligned = false;
+};
+
+class Model {
+ public:
+  // Maps `path` read-only and verifies it. The mapping lives as long as the Model.
+  static Result<std::shared_ptr<const Model>> open(const std::string& path,
+                                                   const OpenOptions& options = {});
+  // Borrows [data, data + size): the caller keeps it alive and unchanged for the Model's lifetime
+  // (firmware flash, a static array). `data` must be aligned to 64 bytes (see copy_if_misaligned).
+  static Result<std::shared_ptr<const Model>> from_buffer(const void* data, size_t size,
+                                                          const OpenOptions& options = {});
+  ~Model();
+  Model(const Model&) = delete;
+  Model& operator=(const Model&) = delete;
+
+  const ArchInfo& arch() const { return arch_; }
+  const InputInfo& input() const { return input_; }
+  const std::vector<TensorInfo>& tensors() const { return tensors_; }
+  const TensorInfo* find(std::string_view name) const;  // null when absent
+  int format_major() const { return format_major_; }
+  int format_minor() const { return format_minor_; }
+  const std::string& producer() const { return producer_; }
+  uint64_t alignment() const { return alignment_; }
+  const uint8_t* bytes() const { return base_; }
+  size_t size() const { return size_; }
+  bool is_mapped() const { return mapped_; }  // true when the bytes are an mmap of a file
+  bool is_copy() const { return !owned_.empty(); }
+
+  // Recomputes every tensor's checksum (what Verify::kFull does at open).
+  Status verify_checksums() const;
+
+  const detail::Graph& graph() const { return *graph_; }  // runtime-internal
+
+ private:
+  Model() = default;
+  static Result<std::shared_ptr<const Model>> finish_open(std::unique_ptr<Model> model,
+                                                          const OpenOptions& options);
+  Status parse();
+
+  const uint8_t* base_ = nullptr;
+  size_t size_ = 0;
+  bool mapped_ = false;
+  std::vector<uint8_t> owned_;  // only for copy_if_misaligned (over-allocated, aligned inside)
+  int format_major_ = 0, format_minor_ = 0;
+  uint64_t alignment_ = 64;
+  std::string producer_;
+  ArchInfo arch_;
+  InputInfo input_;
+  std::vector<TensorInfo> tensors_;
+  std::unordered_map<std::string_view, size_t> index_;  // name -> tensors_ position
+  std::unique_ptr<detail::Graph> graph_;
+};
+
+// The format versions this build reads.
+constexpr int kFormatMajor = 1;
+constexpr int kFormatMinor = 0;
+
+}  // namespace tvlite

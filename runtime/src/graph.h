@@ -1,0 +1,51 @@
+// The network rebuilt from a .tvl: a flat list of ops over numbered activation values.
+// Weights are pointers into the model's bytes (borrowed, never copied).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "tvlite/kernels/conv2d.h"
+#include "tvlite/kernels/pool2d.h"
+#include "tvlite/model.h"
+#include "tvlite/status.h"
+
+namespace tvlite::detail {
+
+enum class OpKind { kConv, kBatchNorm, kRelu, kMaxPool, kAdaptiveAvgPool, kAdd, kLinear };
+
+struct Op {
+  OpKind kind = OpKind::kRelu;
+  std::string name;            // state-dict prefix, e.g. "layer1.0.conv1", for messages
+  int in0 = -1, in1 = -1;      // input values (in1: second operand of kAdd)
+  int out = -1;                // output value; == in0 for in-place ops (batch norm, relu)
+  bool relu = false;           // fused ReLU after batch norm / add
+  // kConv
+  kernels::Conv2dParams conv;
+  // kConv, kLinear
+  const float* weight = nullptr;
+  const float* bias = nullptr;  // may be null
+  // kBatchNorm: y = x * scale + shift, folded once at open (tiny: one pair per channel)
+  std::vector<float> scale, shift;
+  // kMaxPool
+  kernels::MaxPool2dParams pool;
+  // kAdaptiveAvgPool
+  int out_h = 0, out_w = 0;
+  // kLinear
+  int64_t in_features = 0, out_features = 0;
+};
+
+struct Graph {
+  std::vector<Op> ops;
+  int num_values = 0;
+  int input_value = 0;
+  int output_value = 0;
+  int64_t input_channels = 3;
+  int64_t num_classes = 0;
+};
+
+// One builder per family; each binds the model's tensors in place.
+Status build_resnet(const Model& model, Graph* graph);
+Status build_alexnet(const Model& model, Graph* graph);
+
+}  // namespace tvlite::detail

@@ -1,0 +1,338 @@
+#include "tvlite/model.h"
+
+#include <cstring>
+#include <algorithm>
+#include <cstdio>
+
+#include "checked_math.h"
+#include "file_map.h"
+#include "graph.h"
+#include "tvlite/schema/manifest.h"
+#include "tvlite/schema/tvlite_generated.h"
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+namespace tvlite {
+namespace {
+
+constexpr size_t kMinFileSize = 8;  // root offset + identifier
+constexpr int kMaxRank = 8;
+
+bool host_is_little_endian() {
+  const uint16_t probe = 1;
+  uint8_t first;
+  std::memcpy(&first, &probe, 1);
+  return first == 1;
+}
+
+Status invalid(std::string message) { return Status(Code::kInvalidFile, std::move(message)); }
+
+std::string shape_string(const std::vector<int64_t>& shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + "]";
+}
+
+bool from_fb_dtype(fb::DType t, DType* out) {
+  switch (t) {
+    case fb::DType::F32: *out = DType::kF32; return true;
+    case fb::DType::F16: *out = DType::kF16; return true;
+    case fb::DType::BF16: *out = DType::kBF16; return true;
+    case fb::DType::I64: *out = DType::kI64; return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+const char* to_string(DType dtype) {
+  switch (dtype) {
+    case DType::kF32: return "f32";
+    case DType::kF16: return "f16";
+    case DType::kBF16: return "bf16";
+    case DType::kI64: return "i64";
+  }
+  return "?";
+}
+
+size_t dtype_size(DType dtype) {
+  switch (dtype) {
+    case DType::kF32: return 4;
+    case DType::kF16:
+    case DType::kBF16: return 2;
+    case DType::kI64: return 8;
+  }
+  return 0;
+}
+
+Model::~Model() {
+  if (mapped_) detail::unmap_file(base_, size_);
+}
+
+Result<std::shared_ptr<const Model>> Model::open(const std::string& path,
+                                                 const OpenOptions& options) {
+  const void* data = nullptr;
+  size_t size = 0;
+  Status st = detail::map_file(path, &data, &size);
+  if (!st) return st;
+  std::unique_ptr<Model> model(new Model());
+  model->base_ = static_cast<const uint8_t*>(data);
+  model->size_ = size;
+  model->mapped_ = true;
+  return finish_open(std::move(model), options);
+}
+
+Result<std::shared_ptr<const Model>> Model::from_buffer(const void* data, size_t size,
+                                                        const OpenOptions& options) {
+  if (data == nullptr && size != 0) return Status(Code::kInvalidArgument, "null model buffer");
+  std::unique_ptr<Model> model(new Model());
+  const uintptr_t addr = reinterpret_cast<uintptr_t>(data);
+  constexpr uintptr_t kAlign = 64;
+  if (addr % kAlign != 0) {
+    if (!options.copy_if_misaligned) {
+      return Status(Code::kMisaligned,
+                    "model buffer at address 0x" + [&] {
+                      char b[32];
+                      std::snprintf(b, sizeof b, "%lx", static_cast<unsigned long>(addr));
+                      return std::string(b);
+                    }() + " is not 64-byte aligned (" + std::to_string(addr % kAlign) +
+                        " bytes past); align it or set copy_if_misaligned");
+    }
+    model->owned_.resize(size + kAlign);
+    uint8_t* p = model->owned_.data();
+    p += (kAlign - reinterpret_cast<uintptr_t>(p) % kAlign) % kAlign;
+    std::memcpy(p, data, size);
+    model->base_ = p;
+  } else {
+    model->base_ = static_cast<const uint8_t*>(data);
+  }
+  model->size_ = size;
+  return finish_open(std::move(model), options);
+}
+
+Result<std::shared_ptr<const Model>> Model::finish_open(std::unique_ptr<Model> model,
+                                                        const OpenOptions& options) {
+  Status st = model->parse();
+  if (!st) return st;
+  if (options.verify == Verify::kFull) {
+    st = model->verify_checksums();
+    if (!st) return st;
+  }
+  return std::shared_ptr<const Model>(std::move(model));
+}
+
+// Structural verification, in the order that keeps every later read in bounds.
+Status Model::parse() {
+  if (!host_is_little_endian()) {
+    return Status(Code::kUnsupported, ".tvl files are little-endian; this build is big-endian");
+  }
+  if (size_ < kMinFileSize) {
+    return invalid("file is " + std::to_string(size_) + " bytes, too small to be a .tvl file");
+  }
+  if (!flatbuffers::BufferHasIdentifier(base_, fb::ModelIdentifier())) {
+    char id[5] = {0};
+    std::memcpy(id, base_ + 4, 4);
+    for (char& c : id) c = (c >= 32 && c < 127) ? c : '?';
+    return invalid(std::string("not a tvlite model: file identifier is '") + id +
+                   "', expected 'TVLT'");
+  }
+  // The FlatBuffer occupies the front of the file; FlatBuffers caps a buffer below 2 GiB, while
+  // the tensor data behind it may be larger (64-bit offsets, checked below).
+  const size_t fb_window = std::min<size_t>(size_, FLATBUFFERS_MAX_BUFFER_SIZE - 1);
+  flatbuffers::Verifier verifier(base_, fb_window, /*max_depth=*/64, /*max_tables=*/1u << 20);
+  if (!fb::VerifyModelBuffer(verifier)) {
+    return invalid("FlatBuffers verification failed: the header is truncated or corrupt");
+  }
+  const fb::Model* m = fb::GetModel(base_);
+  format_major_ = m->format_major();
+  format_minor_ = m->format_minor();
+  if (format_major_ != kFormatMajor) {
+    return Status(Code::kVersionMismatch,
+                  "file format version " + std::to_string(format_major_) + "." +
+                      std::to_string(format_minor_) + " is not readable by this build, which reads " +
+                      std::to_string(kFormatMajor) + ".x (up to " + std::to_string(kFormatMajor) +
+                      "." + std::to_string(kFormatMinor) + " fully)");
+  }
+  if (m->producer()) producer_ = m->producer()->str();
+  alignment_ = m->alignment();
+  if (alignment_ < 64 || (alignment_ & (alignment_ - 1)) != 0 || alignment_ > 65536) {
+    return invalid("alignment " + std::to_string(alignment_) + " is not a power of two in [64, 65536]");
+  }
+  const uint64_t data_offset = m->data_offset();
+  if (data_offset % alignment_ != 0 || data_offset > size_) {
+    return invalid("data region offset " + std::to_string(data_offset) +
+                   " is misaligned or past the end of the file (" + std::to_string(size_) + " bytes)");
+  }
+
+  // Tensors: names unique, rank and dims sane, count*size without overflow, bytes in the file.
+  const auto* fts = m->tensors();
+  tensors_.reserve(fts->size());
+  for (flatbuffers::uoffset_t i = 0; i < fts->size(); ++i) {
+    const fb::Tensor* ft = fts->Get(i);
+    TensorInfo t;
+    t.name = std::string_view(ft->name()->c_str(), ft->name()->size());
+    const std::string label = "tensor '" + std::string(t.name) + "'";
+    if (t.name.empty()) return invalid("tensor #" + std::to_string(i) + " has an empty name");
+    if (!index_.emplace(t.name, tensors_.size()).second) return invalid(label + " appears twice");
+    if (!from_fb_dtype(ft->dtype(), &t.dtype)) {
+      return Status(Code::kUnsupported, label + " has unknown dtype code " +
+                                            std::to_string(int(ft->dtype())));
+    }
+    uint64_t numel = 1;
+    if (ft->shape()) {
+      if (ft->shape()->size() > kMaxRank) {
+        return invalid(label + " has rank " + std::to_string(ft->shape()->size()) +
+                       " (at most " + std::to_string(kMaxRank) + ")");
+      }
+      for (int64_t d : *ft->shape()) {
+        if (d < 0) return invalid(label + " has a negative dimension " + std::to_string(d));
+        t.shape.push_back(d);
+        if (detail::mul_overflows(numel, uint64_t(d), &numel)) {
+          return invalid(label + " shape " + shape_string(t.shape) + "... overflows");
+        }
+      }
+    }
+    uint64_t bytes = 0;
+    if (detail::mul_overflows(numel, dtype_size(t.dtype), &bytes)) {
+      return invalid(label + " shape " + shape_string(t.shape) + " overflows its byte size");
+    }
+    t.numel = int64_t(numel);
+    t.offset = ft->offset();
+    t.length = ft->length();
+    t.checksum = ft->checksum();
+    if (t.length != bytes) {
+      return invalid(label + " of shape " + shape_string(t.shape) + " and dtype " +
+                     to_string(t.dtype) + " needs " + std::to_string(bytes) +
+                     " bytes but declares " + std::to_string(t.length));
+    }
+    uint64_t end = 0;
+    if (detail::add_overflows(t.offset, t.length, &end) || end > size_ || t.offset < data_offset) {
+      return invalid(label + " spans bytes [" + std::to_string(t.offset) + ", " +
+                     (end < t.offset ? std::string("overflow") : std::to_string(end)) +
+                     "), outside the data region [" + std::to_string(data_offset) + ", " +
+                     std::to_string(size_) + ")");
+    }
+    if (t.offset % alignment_ != 0) {
+      return Status(Code::kMisaligned, label + " offset " + std::to_string(t.offset) +
+                                           " is not a multiple of " + std::to_string(alignment_));
+    }
+    t.data = base_ + t.offset;
+    tensors_.push_back(std::move(t));
+  }
+
+  // Architecture and input description.
+  const fb::Architecture* a = m->arch();
+  if (a->name()) arch_.name = a->name()->str();
+  schema::ArchConfig cfg;
+  cfg.name = arch_.name;
+  if (a->family() == fb::Family::ResNet) {
+    const fb::ResNetConfig* r = a->resnet();
+    if (!r || !r->layers()) return invalid("ResNet architecture without its configuration");
+    if (r->layers()->size() != 4) return invalid("ResNet configuration needs 4 stages");
+    cfg.family = schema::ArchFamily::kResNet;
+    cfg.block = r->block() == fb::BlockType::Bottleneck ? schema::ResNetBlock::kBottleneck
+                                                        : schema::ResNetBlock::kBasic;
+    for (int n : *r->layers()) {
+      if (n < 1 || n > 1024) return invalid("ResNet stage with " + std::to_string(n) + " blocks");
+      cfg.layers.push_back(n);
+    }
+    cfg.groups = r->groups();
+    cfg.width_per_group = r->width_per_group();
+    cfg.num_classes = r->num_classes();
+    arch_.family = "resnet";
+    arch_.block = r->block() == fb::BlockType::Bottleneck ? "bottleneck" : "basic";
+    if (r->block() != fb::BlockType::Basic && r->block() != fb::BlockType::Bottleneck) {
+      return Status(Code::kUnsupported, "unknown ResNet block type");
+    }
+  } else if (a->family() == fb::Family::AlexNet) {
+    if (!a->alexnet()) return invalid("AlexNet architecture without its configuration");
+    cfg.family = schema::ArchFamily::kAlexNet;
+    cfg.num_classes = a->alexnet()->num_classes();
+    arch_.family = "alexnet";
+  } else {
+    return Status(Code::kUnsupported, "architecture family code " +
+                                          std::to_string(int(a->family())) +
+                                          " is not supported by this build (resnet, alexnet)");
+  }
+  if (cfg.groups < 1 || cfg.groups > 4096 || cfg.width_per_group < 1 ||
+      cfg.width_per_group > 65536) {
+    return invalid("ResNet groups/width_per_group out of range");
+  }
+  if (cfg.num_classes < 1 || cfg.num_classes > (1 << 24)) {
+    return invalid("num_classes " + std::to_string(cfg.num_classes) + " out of range");
+  }
+  arch_.layers = cfg.layers;
+  arch_.groups = cfg.groups;
+  arch_.width_per_group = cfg.width_per_group;
+  arch_.num_classes = cfg.num_classes;
+
+  if (const fb::InputSpec* in = m->input()) {
+    input_.channels = in->channels();
+    input_.height = in->height();
+    input_.width = in->width();
+    input_.resize = in->resize();
+    if (in->mean()) input_.mean.assign(in->mean()->begin(), in->mean()->end());
+    if (in->std()) input_.std.assign(in->std()->begin(), in->std()->end());
+    if (in->labels()) {
+      for (const auto* s : *in->labels()) input_.labels.push_back(s ? s->str() : std::string());
+    }
+  }
+  if (input_.channels != 3) {
+    return Status(Code::kUnsupported, "models with " + std::to_string(input_.channels) +
+                                          " input channels are not supported (3)");
+  }
+  if (input_.height < 1 || input_.width < 1 || input_.height > 16384 || input_.width > 16384 ||
+      input_.resize < 1 || input_.resize > 16384) {
+    return invalid("input size out of range");
+  }
+  if (input_.mean.size() != 3 || input_.std.size() != 3) {
+    input_.mean = {0.485f, 0.456f, 0.406f};
+    input_.std = {0.229f, 0.224f, 0.225f};
+  }
+  for (float s : input_.std) {
+    if (!(s > 0.0f)) return invalid("input std must be positive");
+  }
+
+  // Every tensor the architecture needs, with its shape; compute kernels read only f32 for now.
+  std::string missing, mismatched;
+  for (const schema::ManifestEntry& e : schema::arch_manifest(cfg)) {
+    const TensorInfo* t = find(e.name);
+    if (e.kind == schema::EntryKind::kCounter) continue;  // optional, unused at inference
+    if (t == nullptr) {
+      missing += (missing.empty() ? "" : ", ") + e.name;
+    } else if (t->shape != e.shape) {
+      mismatched += (mismatched.empty() ? "" : "; ") + e.name + " is " + shape_string(t->shape) +
+                    ", " + arch_.name + " needs " + shape_string(e.shape);
+    } else if (t->dtype != DType::kF32) {
+      return Status(Code::kUnsupported, "tensor '" + e.name + "' has dtype " +
+                                            to_string(t->dtype) + "; this build computes f32 only");
+    }
+  }
+  if (!missing.empty()) return invalid("missing tensors for " + arch_.name + ": " + missing);
+  if (!mismatched.empty()) return invalid("wrong tensor shapes: " + mismatched);
+
+  graph_ = std::make_unique<detail::Graph>();
+  return cfg.family == schema::ArchFamily::kAlexNet ? detail::build_alexnet(*this, graph_.get())
+                                                    : detail::build_resnet(*this, graph_.get());
+}
+
+const TensorInfo* Model::find(std::string_view name) const {
+  const auto it = index_.find(name);
+  return it == index_.end() ? nullptr : &tensors_[it->second];
+}
+
+Status Model::verify_checksums() const {
+  for (const TensorInfo& t : tensors_) {
+    const uint64_t h = XXH3_64bits(t.data, size_t(t.length));
+    if (h != t.checksum) {
+      char buf[96];
+      std::snprintf(buf, sizeof buf, "%016llx, stored %016llx",
+                    static_cast<unsigned long long>(h), static_cast<unsigned long long>(t.checksum));
+      return Status(Code::kChecksumMismatch,
+                    "tensor '" + std::string(t.name) + "' checksum is " + buf);
+    }
+  }
+  return Status::ok();
+}
+
+}  // namespace tvlite

@@ -1,0 +1,152 @@
+#include "planner.h"
+
+#include <algorithm>
+#include <numeric>
+#include <string>
+
+#include "tvlite/kernels/conv2d.h"
+
+namespace tvlite::detail {
+namespace {
+
+constexpr size_t kAlign = 64;
+constexpr int64_t kMaxElements = int64_t(1) << 40;  // far beyond any real activation
+
+size_t align_up(size_t x) { return (x + kAlign - 1) / kAlign * kAlign; }
+
+std::string dims(const ValueShape& s) {
+  return std::to_string(s.n) + "x" + std::to_string(s.c) + "x" + std::to_string(s.h) + "x" +
+         std::to_string(s.w);
+}
+
+Status too_small(const Op& op, const ValueShape& in) {
+  return Status(Code::kInvalidArgument, "input is too small: " + op.name + " gets " + dims(in) +
+                                            " and would produce an empty output");
+}
+
+// Output shape of one op, or an error naming the op.
+Status infer(const Op& op, const ValueShape& in, ValueShape* out) {
+  *out = in;
+  switch (op.kind) {
+    case OpKind::kConv: {
+      const kernels::Conv2dParams& p = op.conv;
+      if (in.c != p.in_channels) {
+        return Status(Code::kInvalidArgument, op.name + " expects " + std::to_string(p.in_channels) +
+                                                  " channels, gets " + std::to_string(in.c));
+      }
+      out->c = p.out_channels;
+      out->h = kernels::conv2d_output_size(int(in.h), p.kernel_h, p.stride_h, p.pad_h, p.dilation_h);
+      out->w = kernels::conv2d_output_size(int(in.w), p.kernel_w, p.stride_w, p.pad_w, p.dilation_w);
+      break;
+    }
+    case OpKind::kMaxPool: {
+      const kernels::MaxPool2dParams& p = op.pool;
+      out->h = kernels::max_pool2d_output_size(int(in.h), p.kernel_h, p.stride_h, p.pad_h,
+                                               p.dilation_h, p.ceil_mode);
+      out->w = kernels::max_pool2d_output_size(int(in.w), p.kernel_w, p.stride_w, p.pad_w,
+                                               p.dilation_w, p.ceil_mode);
+      break;
+    }
+    case OpKind::kAdaptiveAvgPool:
+      out->h = op.out_h;
+      out->w = op.out_w;
+      break;
+    case OpKind::kLinear:
+      if (in.c * in.h * in.w != op.in_features) {
+        return Status(Code::kInvalidArgument,
+                      op.name + " expects " + std::to_string(op.in_features) +
+                          " features, gets " + dims(in) + " flattened");
+      }
+      out->c = op.out_features;
+      out->h = out->w = 1;
+      break;
+    case OpKind::kBatchNorm:
+    case OpKind::kRelu:
+    case OpKind::kAdd:
+      break;
+  }
+  if (out->h <= 0 || out->w <= 0) return too_small(op, in);
+  return Status::ok();
+}
+
+}  // namespace
+
+Status plan_graph(const Graph& graph, const Shape4& input, int threads, Plan* plan) {
+  if (input.n < 1 || input.c < 1 || input.h < 1 || input.w < 1 || input.n > 65536 ||
+      input.h > 16384 || input.w > 16384) {
+    return Status(Code::kInvalidArgument, "input shape " + std::to_string(input.n) + "x" +
+                                              std::to_string(input.c) + "x" + std::to_string(input.h) +
+                                              "x" + std::to_string(input.w) + " is out of range");
+  }
+  if (input.c != graph.input_channels) {
+    return Status(Code::kInvalidArgument, "model takes " + std::to_string(graph.input_channels) +
+                                              " input channels, input has " + std::to_string(input.c));
+  }
+  const size_t nv = size_t(graph.num_values);
+  plan->input = input;
+  plan->shapes.assign(nv, ValueShape{});
+  plan->shapes[size_t(graph.input_value)] = {input.n, input.c, input.h, input.w};
+  std::vector<int> first(nv, -1), last(nv, -1);
+  size_t scratch = 0;
+  for (size_t i = 0; i < graph.ops.size(); ++i) {
+    const Op& op = graph.ops[i];
+    const ValueShape in = plan->shapes[size_t(op.in0)];
+    if (op.kind == OpKind::kAdd) {
+      const ValueShape& b = plan->shapes[size_t(op.in1)];
+      if (b.c != in.c || b.h != in.h || b.w != in.w) {
+        return Status(Code::kInvalidArgument, "residual add of " + dims(in) + " and " + dims(b));
+      }
+      last[size_t(op.in1)] = int(i);
+    }
+    ValueShape out;
+    TVLITE_RETURN_IF_ERROR(infer(op, in, &out));
+    if (out.numel() > kMaxElements) {
+      return Status(Code::kInvalidArgument, "input is too large: " + op.name + " output " + dims(out));
+    }
+    last[size_t(op.in0)] = int(i);
+    if (first[size_t(op.out)] < 0) first[size_t(op.out)] = int(i);
+    last[size_t(op.out)] = std::max(last[size_t(op.out)], int(i));
+    plan->shapes[size_t(op.out)] = out;
+    if (op.kind == OpKind::kConv) {
+      scratch = std::max(scratch, kernels::conv2d_f32_scratch_bytes(op.conv, int(in.h), int(in.w),
+                                                                    threads));
+    }
+  }
+  last[size_t(graph.output_value)] = int(graph.ops.size());
+
+  // Place values largest first; each at the lowest offset free over its whole lifetime.
+  std::vector<size_t> order;
+  for (size_t v = 0; v < nv; ++v) {
+    if (int(v) != graph.input_value && first[v] >= 0) order.push_back(v);
+  }
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return plan->shapes[a].numel() > plan->shapes[b].numel();
+  });
+  plan->offsets.assign(nv, 0);
+  struct Placed { size_t begin, end; int first, last; };
+  std::vector<Placed> placed;
+  size_t top = 0;
+  for (size_t v : order) {
+    const size_t bytes = align_up(size_t(plan->shapes[v].numel()) * sizeof(float));
+    std::vector<std::pair<size_t, size_t>> busy;
+    for (const Placed& p : placed) {
+      if (p.first <= last[v] && first[v] <= p.last) busy.emplace_back(p.begin, p.end);
+    }
+    std::sort(busy.begin(), busy.end());
+    size_t offset = 0;
+    for (const auto& [b, e] : busy) {
+      if (offset + bytes <= b) break;
+      offset = std::max(offset, e);
+    }
+    plan->offsets[v] = offset;
+    placed.push_back({offset, offset + bytes, first[v], last[v]});
+    top = std::max(top, offset + bytes);
+  }
+  plan->activation_bytes = top;
+  plan->scratch_offset = top;
+  plan->scratch_bytes = align_up(scratch);
+  plan->arena_bytes = top + plan->scratch_bytes;
+  return Status::ok();
+}
+
+}  // namespace tvlite::detail

@@ -1,0 +1,23 @@
+// The runtime's implementation of the kernels' Parallel seam: a fixed set of worker threads
+// that stay parked between calls. Built without threads (TVLITE_THREADS=OFF), it runs serially.
+#pragma once
+#include <memory>
+
+#include "tvlite/kernels/parallel.h"
+
+namespace tvlite::detail {
+
+class ThreadPool final : public kernels::Parallel {
+ public:
+  // threads >= 1; the caller's thread is worker 0, so threads - 1 are started.
+  explicit ThreadPool(int threads);
+  ~ThreadPool() override;
+  int num_threads() const override;
+  void run(int64_t n, kernels::RangeFn fn, void* ctx) override;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace tvlite::detail
