@@ -9,7 +9,7 @@
 namespace tvlite::kernels {
 
 // Computes one tile C[mr x nr] = init + A[mr x kc] * Bp, with 1 <= mr <= MR, 1 <= nr <= NR.
-// a: row r at a + r*lda (k contiguous). packed_b: [kc][NR], 64-byte aligned, zero beyond nr.
+// a: row r at a + r*lda (k contiguous). packed_b: [kc][NR], 32-byte aligned, zero beyond nr.
 // init: C's current values when accumulate, else bias[r] (bias may be null: zero).
 // Only the mr x nr elements of C are read or written.
 using GemmUkernelFn = void (*)(int mr, int nr, int64_t kc, const float* a, int64_t lda,
@@ -20,6 +20,7 @@ struct GemmUkernel {
   const char* name;
   int mr;
   int nr;  // <= kGemmMaxNr, a multiple of 4
+  int mc;  // rows of A per cache block, a multiple of mr (tuned per micro-kernel)
   GemmUkernelFn fn;
 };
 
@@ -41,7 +42,7 @@ const GemmUkernel* gemm_f32_ukernels(int* count);
 // The best of them (what gemm_f32 uses), chosen on the first call.
 const GemmUkernel& gemm_f32_ukernel_default();
 
-// gemm_f32 with an explicit micro-kernel; same contract as gemm_f32. Uses ~32 KiB of stack per
+// gemm_f32 with an explicit micro-kernel; same contract as gemm_f32. Uses ~64 KiB of stack per
 // thread for the packed panel of B; allocates nothing.
 void gemm_f32_with(const GemmUkernel& ukernel, int64_t M, int64_t N, int64_t K, const float* A,
                    int64_t lda, const float* B, int64_t ldb, const float* bias, float* C,
