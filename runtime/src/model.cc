@@ -164,6 +164,14 @@ Status Model::parse() {
                    " is misaligned or past the end of the file (" + std::to_string(size_) + " bytes)");
   }
 
+  uint64_t data_end = 0;
+  if (detail::add_overflows(data_offset, m->data_length(), &data_end) || data_end > size_) {
+    return invalid("file is truncated: its header describes " +
+                   (data_end < data_offset ? std::string("an overflowing size")
+                                           : std::to_string(data_end) + " bytes") +
+                   ", only " + std::to_string(size_) + " are present");
+  }
+
   // Tensors: names unique, rank and dims sane, count*size without overflow, bytes in the file.
   const auto* fts = m->tensors();
   tensors_.reserve(fts->size());
@@ -206,11 +214,12 @@ Status Model::parse() {
                      " bytes but declares " + std::to_string(t.length));
     }
     uint64_t end = 0;
-    if (detail::add_overflows(t.offset, t.length, &end) || end > size_ || t.offset < data_offset) {
+    if (detail::add_overflows(t.offset, t.length, &end) || end > data_end ||
+        t.offset < data_offset) {
       return invalid(label + " spans bytes [" + std::to_string(t.offset) + ", " +
                      (end < t.offset ? std::string("overflow") : std::to_string(end)) +
                      "), outside the data region [" + std::to_string(data_offset) + ", " +
-                     std::to_string(size_) + ")");
+                     std::to_string(data_end) + ")");
     }
     if (t.offset % alignment_ != 0) {
       return Status(Code::kMisaligned, label + " offset " + std::to_string(t.offset) +

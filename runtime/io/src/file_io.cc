@@ -20,7 +20,8 @@ bool read_file_bytes(const std::string& path, std::vector<uint8_t>* bytes, std::
   try {
     uint8_t chunk[1 << 16];
     size_t n;
-    while ((n = std::fread(chunk, 1, sizeof chunk, f)) > 0) bytes->insert(bytes->end(), chunk, chunk + n);
+    while ((n = std::fread(chunk, 1, sizeof chunk, f)) > 0)
+      bytes->insert(bytes->end(), chunk, chunk + n);
     if (std::ferror(f)) {
       ok = false;
       message = "cannot read " + path + ": " + std::strerror(errno);

@@ -15,8 +15,29 @@ using internal::fail;
 
 constexpr uint8_t kPngSignature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
 
-bool is_jpeg(const uint8_t* p, size_t n) { return n >= 3 && p[0] == 0xff && p[1] == 0xd8 && p[2] == 0xff; }
+bool is_jpeg(const uint8_t* p, size_t n) {
+  return n >= 3 && p[0] == 0xff && p[1] == 0xd8 && p[2] == 0xff;
+}
 bool is_png(const uint8_t* p, size_t n) { return n >= 8 && std::memcmp(p, kPngSignature, 8) == 0; }
+
+// Checks a DHT (Huffman table) segment body. stb_image 2.27 trusts the 16 code counts and
+// writes their sum (up to 4080) into 256-entry arrays; a corrupt count is a buffer overflow.
+bool check_jpeg_dht(const uint8_t* p, size_t n, std::string* error) {
+  size_t pos = 0;
+  while (pos < n) {
+    if (n - pos < 17) return fail(error, "corrupt JPEG: short Huffman table");
+    if ((p[pos] >> 4) > 1 || (p[pos] & 15) > 3) {
+      return fail(error, "corrupt JPEG: bad Huffman table class or id");
+    }
+    size_t symbols = 0;
+    for (int i = 1; i <= 16; ++i) symbols += p[pos + i];
+    if (symbols > 256) return fail(error, "corrupt JPEG: Huffman table with more than 256 codes");
+    if (symbols > n - pos - 17)
+      return fail(error, "corrupt JPEG: Huffman table runs past its segment");
+    pos += 17 + symbols;
+  }
+  return true;
+}
 
 // Walks the JPEG marker segments and entropy-coded scans from SOI to EOI. stb_image feeds
 // zeros past the end of the data, so without this a truncated JPEG decodes "successfully"
@@ -25,16 +46,19 @@ bool check_jpeg_structure(const uint8_t* p, size_t n, std::string* error) {
   size_t pos = 2;  // after SOI
   for (;;) {
     if (pos >= n) return fail(error, "truncated JPEG: no end-of-image marker");
-    if (p[pos] != 0xff) return fail(error, "corrupt JPEG: expected a marker at byte " + std::to_string(pos));
+    if (p[pos] != 0xff)
+      return fail(error, "corrupt JPEG: expected a marker at byte " + std::to_string(pos));
     while (pos < n && p[pos] == 0xff) ++pos;  // fill bytes
     if (pos >= n) return fail(error, "truncated JPEG: no end-of-image marker");
     const uint8_t marker = p[pos++];
-    if (marker == 0xd9) return true;                                   // EOI
+    if (marker == 0xd9) return true;                                     // EOI
     if (marker == 0x01 || (marker >= 0xd0 && marker <= 0xd7)) continue;  // no length field
     if (n - pos < 2) return fail(error, "truncated JPEG: segment length is cut off");
     const size_t length = (size_t{p[pos]} << 8) | p[pos + 1];
     if (length < 2) return fail(error, "corrupt JPEG: segment length below 2");
-    if (length > n - pos) return fail(error, "truncated JPEG: a segment runs past the end of the file");
+    if (length > n - pos)
+      return fail(error, "truncated JPEG: a segment runs past the end of the file");
+    if (marker == 0xc4 && !check_jpeg_dht(p + pos + 2, length - 2, error)) return false;
     pos += length;
     if (marker != 0xda) continue;  // not SOS
     // Entropy-coded data runs to the next marker other than stuffing (FF 00) or restarts.
@@ -66,7 +90,8 @@ bool check_png_structure(const uint8_t* p, size_t n, std::string* error) {
                           (size_t{p[pos + 2]} << 8) | p[pos + 3];
     if (length > 0x7fffffffu) return fail(error, "corrupt PNG: chunk length above 2^31-1");
     const bool iend = std::memcmp(p + pos + 4, "IEND", 4) == 0;
-    if (length + 12 > n - pos) return fail(error, "truncated PNG: a chunk runs past the end of the file");
+    if (length + 12 > n - pos)
+      return fail(error, "truncated PNG: a chunk runs past the end of the file");
     pos += length + 12;  // length, type, data, CRC
     if (iend) return true;
   }
@@ -97,7 +122,8 @@ bool decode_image_rgb8(const uint8_t* bytes, size_t size, Image* out, std::strin
   if (w <= 0 || h <= 0) return fail(error, "image has a zero size");
   if (int64_t{w} * h > kMaxImagePixels) {
     return fail(error, "image is " + std::to_string(w) + "x" + std::to_string(h) +
-                           ", more than the limit of " + std::to_string(kMaxImagePixels) + " pixels");
+                           ", more than the limit of " + std::to_string(kMaxImagePixels) +
+                           " pixels");
   }
   stbi_uc* pixels = stbi_load_from_memory(bytes, len, &w, &h, &channels, 3);
   if (pixels == nullptr) {
@@ -110,7 +136,8 @@ bool decode_image_rgb8(const uint8_t* bytes, size_t size, Image* out, std::strin
     out->width = w;
     out->height = h;
   } catch (const std::bad_alloc&) {
-    ok = fail(error, "out of memory for a " + std::to_string(w) + "x" + std::to_string(h) + " image");
+    ok = fail(error,
+              "out of memory for a " + std::to_string(w) + "x" + std::to_string(h) + " image");
   }
   stbi_image_free(pixels);
   return ok;

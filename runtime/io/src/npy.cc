@@ -121,8 +121,8 @@ class HeaderParser {
     return true;
   }
   void skip_space() {
-    while (pos_ < s_.size() && (s_[pos_] == ' ' || s_[pos_] == '\t' || s_[pos_] == '\n' ||
-                                s_[pos_] == '\r')) {
+    while (pos_ < s_.size() &&
+           (s_[pos_] == ' ' || s_[pos_] == '\t' || s_[pos_] == '\n' || s_[pos_] == '\r')) {
       ++pos_;
     }
   }
@@ -205,7 +205,8 @@ bool parse_npy_f32(const uint8_t* bytes, size_t size, NpyArray* out, std::string
   const size_t header_len = read_le(bytes + kMagicLen + 2, static_cast<int>(len_bytes));
   if (header_len > size - prefix) {
     return fail(error, "truncated .npy file: header says " + std::to_string(header_len) +
-                           " bytes, file has " + std::to_string(size - prefix) + " after the prefix");
+                           " bytes, file has " + std::to_string(size - prefix) +
+                           " after the prefix");
   }
   const std::string header(reinterpret_cast<const char*>(bytes + prefix), header_len);
   std::string descr;
@@ -224,8 +225,8 @@ bool parse_npy_f32(const uint8_t* bytes, size_t size, NpyArray* out, std::string
   }
   size_t count = 1;
   for (int64_t dim : shape) {
-    if (dim != 0 && count > std::numeric_limits<size_t>::max() / sizeof(float) /
-                                static_cast<uint64_t>(dim)) {
+    if (dim != 0 &&
+        count > std::numeric_limits<size_t>::max() / sizeof(float) / static_cast<uint64_t>(dim)) {
       return fail(error, "shape " + shape_to_string(shape) +
                              " overflows: more elements than can be addressed");
     }
@@ -263,21 +264,22 @@ bool read_npy_f32(const std::string& path, NpyArray* out, std::string* error) {
   return true;
 }
 
-bool encode_npy_f32(const std::vector<int64_t>& shape, const float* data,
-                    std::vector<uint8_t>* out, std::string* error) {
+bool encode_npy_f32(const std::vector<int64_t>& shape, const float* data, std::vector<uint8_t>* out,
+                    std::string* error) {
   if (shape.size() > static_cast<size_t>(kNpyMaxRank)) {
     return fail(error, "cannot write a .npy of rank " + std::to_string(shape.size()));
   }
   size_t count = 1;
   for (int64_t dim : shape) {
     if (dim < 0) return fail(error, "cannot write shape " + shape_to_string(shape));
-    if (dim != 0 && count > std::numeric_limits<size_t>::max() / sizeof(float) /
-                                static_cast<uint64_t>(dim)) {
+    if (dim != 0 &&
+        count > std::numeric_limits<size_t>::max() / sizeof(float) / static_cast<uint64_t>(dim)) {
       return fail(error, "shape " + shape_to_string(shape) + " overflows");
     }
     count *= static_cast<size_t>(dim);
   }
-  if (count > 0 && data == nullptr) return fail(error, "no data for shape " + shape_to_string(shape));
+  if (count > 0 && data == nullptr)
+    return fail(error, "no data for shape " + shape_to_string(shape));
 
   // Same bytes as numpy.lib.format._write_array_header (numpy 1.24).
   std::string header =

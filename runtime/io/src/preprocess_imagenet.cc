@@ -97,7 +97,8 @@ bool preprocess_imagenet(const Image& image, const Preprocess& params, float* ch
         for (int x = 0; x < params.crop_w; ++x) row[x] = pad;
         continue;
       }
-      const uint8_t* in = src->rgb.data() + (static_cast<size_t>(win.src_y + sy) * w + win.src_x) * 3 + c;
+      const uint8_t* in =
+          src->rgb.data() + (static_cast<size_t>(win.src_y + sy) * w + win.src_x) * 3 + c;
       for (int x = 0; x < params.crop_w; ++x) {
         const int sx = x - win.dst_x;
         if (sx < 0 || sx >= win.copy_w) {

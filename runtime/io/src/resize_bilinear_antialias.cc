@@ -32,7 +32,7 @@ AxisCoeffs precompute_coeffs(int in_size, int out_size) {
   AxisCoeffs c;
   const double scale = static_cast<double>(in_size) / out_size;
   const double filterscale = scale < 1.0 ? 1.0 : scale;  // widen the filter only to shrink
-  const double support = 1.0 * filterscale;             // the triangle's support is 1
+  const double support = 1.0 * filterscale;              // the triangle's support is 1
   c.ksize = static_cast<int>(std::ceil(support)) * 2 + 1;
   c.first.resize(out_size);
   c.count.resize(out_size);
@@ -117,8 +117,8 @@ bool resize_bilinear_antialias(const Image& in, int out_w, int out_h, Image* out
   }
   if (out == &in) return fail(error, "resize: output must not alias the input");
   if (out_w <= 0 || out_h <= 0 || int64_t{out_w} * out_h > kMaxImagePixels) {
-    return fail(error, "resize: bad output size " + std::to_string(out_w) + "x" +
-                           std::to_string(out_h));
+    return fail(error,
+                "resize: bad output size " + std::to_string(out_w) + "x" + std::to_string(out_h));
   }
   try {
     const bool need_h = out_w != in.width, need_v = out_h != in.height;

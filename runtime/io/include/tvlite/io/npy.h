@@ -42,8 +42,8 @@ bool read_npy_f32(const std::string& path, NpyArray* out, std::string* error);
 // Encodes `shape` and prod(shape) floats at `data` as a version 1.0 .npy (2.0 if the header
 // would not fit), byte-identical to numpy.save of the same float32 array. Dimensions must be
 // non-negative; `data` may be null only when the array is empty.
-bool encode_npy_f32(const std::vector<int64_t>& shape, const float* data,
-                    std::vector<uint8_t>* out, std::string* error);
+bool encode_npy_f32(const std::vector<int64_t>& shape, const float* data, std::vector<uint8_t>* out,
+                    std::string* error);
 
 // Writes the encoding above to `path` atomically: to a temporary file in the same folder,
 // then renamed over `path`, so a reader never sees a half-written file.
