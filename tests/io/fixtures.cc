@@ -1,11 +1,11 @@
 #include "io/fixtures.h"
 
+#include <doctest/doctest.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
 #include <sstream>
-
-#include <doctest/doctest.h>
 
 namespace tvlite::io::test {
 

@@ -1,13 +1,14 @@
 // JPEG/PNG decoding against PIL's Image.open(...).convert('RGB'), and refusals.
+#include "tvlite/io/image.h"
+
+#include <doctest/doctest.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 
-#include <doctest/doctest.h>
-
 #include "io/fixtures.h"
-#include "tvlite/io/image.h"
 
 namespace tvlite::io::test {
 namespace {
@@ -21,8 +22,8 @@ void expect_refused(const std::vector<uint8_t>& bytes, const std::string& fragme
   Image img;
   std::string err;
   CHECK_FALSE(decode_image_rgb8(bytes.data(), bytes.size(), &img, &err));
-  CHECK_MESSAGE(err.find(fragment) != std::string::npos, "message: '" << err << "', wanted '"
-                                                                      << fragment << "'");
+  CHECK_MESSAGE(err.find(fragment) != std::string::npos,
+                "message: '" << err << "', wanted '" << fragment << "'");
 }
 
 TEST_CASE("image: PNG decoding equals PIL's convert('RGB') exactly (RGB, grey, LA, RGBA, P)") {
@@ -93,8 +94,8 @@ TEST_CASE("image: unreadable inputs are refused with a clear message") {
 }
 
 TEST_CASE("image: truncated JPEG and PNG files are refused wherever they are cut") {
-  for (const char* name : {"chelsea_q90.jpg", "chelsea_q85_prog.jpg", "chelsea.png",
-                           "mode_palette.png"}) {
+  for (const char* name :
+       {"chelsea_q90.jpg", "chelsea_q85_prog.jpg", "chelsea.png", "mode_palette.png"}) {
     CAPTURE(name);
     const std::vector<uint8_t> whole = read_bytes(fixture(name));
     Image img;
@@ -121,6 +122,18 @@ TEST_CASE("image: truncated JPEG and PNG files are refused wherever they are cut
   std::string err;
   CHECK_FALSE(load_image_rgb8(cut, &img, &err));
   CHECK(err.find("truncated JPEG") != std::string::npos);
+}
+
+TEST_CASE("image: a corrupt JPEG Huffman table is refused before stb_image sees it") {
+  // stb_image 2.27 writes past its 256-entry tables when the code counts sum above 256
+  // (found by fuzzing under ASan/UBSan); tvlite checks DHT segments first.
+  const std::vector<uint8_t> jpeg = read_bytes(fixture("chelsea_q90.jpg"));
+  const uint8_t dht[] = {0xff, 0xc4};
+  auto at = std::search(jpeg.begin(), jpeg.end(), dht, dht + 2);
+  REQUIRE(at != jpeg.end());
+  std::vector<uint8_t> bad = jpeg;
+  bad[static_cast<size_t>(at - jpeg.begin()) + 4 + 16] = 0xff;  // the 16th code count
+  expect_refused(bad, "Huffman table");
 }
 
 TEST_CASE("image: zero-size and huge images are refused before decoding") {

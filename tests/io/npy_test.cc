@@ -1,13 +1,14 @@
 // .npy reading and writing: numpy-written files, byte-identity with numpy.save, and every
 // way a file can be wrong.
+#include "tvlite/io/npy.h"
+
+#include <doctest/doctest.h>
+
 #include <cstdio>
 #include <cstring>
 #include <string>
 
-#include <doctest/doctest.h>
-
 #include "io/fixtures.h"
-#include "tvlite/io/npy.h"
 
 namespace tvlite::io::test {
 namespace {
@@ -29,8 +30,7 @@ std::vector<uint8_t> make_npy(const std::string& header, size_t data_bytes, int 
 
 std::string header_for(const std::string& descr, const std::string& fortran,
                        const std::string& shape) {
-  return "{'descr': '" + descr + "', 'fortran_order': " + fortran + ", 'shape': " + shape +
-         ", }\n";
+  return "{'descr': '" + descr + "', 'fortran_order': " + fortran + ", 'shape': " + shape + ", }\n";
 }
 
 // Parses `bytes`, expecting failure with a message containing `fragment`.
@@ -38,8 +38,8 @@ void expect_refused(const std::vector<uint8_t>& bytes, const std::string& fragme
   NpyArray a;
   std::string err;
   CHECK_FALSE(parse_npy_f32(bytes.data(), bytes.size(), &a, &err));
-  CHECK_MESSAGE(err.find(fragment) != std::string::npos, "message: '" << err << "', wanted '"
-                                                                      << fragment << "'");
+  CHECK_MESSAGE(err.find(fragment) != std::string::npos,
+                "message: '" << err << "', wanted '" << fragment << "'");
 }
 
 TEST_CASE("npy: numpy-written float32 files of every rank read back exactly") {
@@ -126,10 +126,10 @@ TEST_CASE("npy: long headers switch to version 2.0, as numpy does") {
 TEST_CASE("npy: accepted header variants") {
   std::string err;
   NpyArray a;
-  for (const std::string& h :
-       {header_for("|f4", "False", "(2,)"), std::string("{\"descr\":\"<f4\",\"shape\":(2L,),"
-                                                        "\"fortran_order\":False}"),
-        header_for("<f4", "False", "( 2 , )")}) {
+  for (const std::string& h : {header_for("|f4", "False", "(2,)"),
+                               std::string("{\"descr\":\"<f4\",\"shape\":(2L,),"
+                                           "\"fortran_order\":False}"),
+                               header_for("<f4", "False", "( 2 , )")}) {
     CAPTURE(h);
     const auto b = make_npy(h, 8);
     CHECK_MESSAGE(parse_npy_f32(b.data(), b.size(), &a, &err), err);
@@ -174,8 +174,7 @@ TEST_CASE("npy: malformed files are refused with a message naming the problem") 
   expect_refused(make_npy(header_for("<f4", "False", "(2, 3)"), 25), "unexpected bytes");
   // Shapes whose element count overflows, or only exceeds the file, are refused before any
   // allocation.
-  expect_refused(make_npy(header_for("<f4", "False", "(4294967296, 4294967296)"), 8),
-                 "overflows");
+  expect_refused(make_npy(header_for("<f4", "False", "(4294967296, 4294967296)"), 8), "overflows");
   expect_refused(make_npy(header_for("<f4", "False", "(4611686018427387904,)"), 8), "overflows");
   expect_refused(make_npy(header_for("<f4", "False", "(100000, 100000, 10)"), 8), "truncated");
   expect_refused(make_npy(header_for("<f4", "False", "(99999999999999999999,)"), 8),

@@ -1,11 +1,12 @@
 // The ImageNet chain against torchvision's Compose([Resize, CenterCrop, ToTensor, Normalize]).
-#include <cmath>
-#include <string>
+#include "tvlite/io/preprocess.h"
 
 #include <doctest/doctest.h>
 
+#include <cmath>
+#include <string>
+
 #include "io/fixtures.h"
-#include "tvlite/io/preprocess.h"
 
 namespace tvlite::io::test {
 namespace {
@@ -63,9 +64,15 @@ TEST_CASE("preprocess: JPEGs decoded by stb_image, end to end (decoder differenc
 }
 
 TEST_CASE("preprocess: Resize truncates the long side; a short side already right is kept") {
-  struct Case { int w, h, ow, oh; };
-  for (Case c : {Case{640, 480, 341, 256}, {640, 427, 383, 256}, {451, 300, 384, 256},
-                 {343, 256, 343, 256}, {480, 640, 256, 341}, {256, 256, 256, 256},
+  struct Case {
+    int w, h, ow, oh;
+  };
+  for (Case c : {Case{640, 480, 341, 256},
+                 {640, 427, 383, 256},
+                 {451, 300, 384, 256},
+                 {343, 256, 343, 256},
+                 {480, 640, 256, 341},
+                 {256, 256, 256, 256},
                  {1, 1000, 256, 256000}}) {
     CAPTURE(c.w);
     CAPTURE(c.h);
@@ -88,9 +95,9 @@ TEST_CASE("preprocess: CenterCrop rounds half to even and pads like torchvision"
   CHECK(center_crop_window(383, 256, 224, 224).src_x == 80);
   CHECK(center_crop_window(343, 256, 224, 224).src_x == 60);
   CHECK(center_crop_window(384, 256, 224, 224).src_x == 80);
-  CHECK(center_crop_window(225, 227, 224, 224).src_x == 0);   // round(0.5) == 0
-  CHECK(center_crop_window(225, 227, 224, 224).src_y == 2);   // round(1.5) == 2
-  w = center_crop_window(24, 24, 50, 50);  // the image lands at (13,13)-(37,37)
+  CHECK(center_crop_window(225, 227, 224, 224).src_x == 0);  // round(0.5) == 0
+  CHECK(center_crop_window(225, 227, 224, 224).src_y == 2);  // round(1.5) == 2
+  w = center_crop_window(24, 24, 50, 50);                    // the image lands at (13,13)-(37,37)
   CHECK(w.dst_x == 13);
   CHECK(w.dst_y == 13);
   CHECK(w.dst_x + w.copy_w == 37);

@@ -1,12 +1,13 @@
 // The antialiased bilinear resize against PIL's Image.resize((w, h), Image.BILINEAR).
+#include "tvlite/io/resize.h"
+
+#include <doctest/doctest.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <string>
 
-#include <doctest/doctest.h>
-
 #include "io/fixtures.h"
-#include "tvlite/io/resize.h"
 
 namespace tvlite::io::test {
 namespace {
