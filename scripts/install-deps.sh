@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs, from Debian 12's archive, what building and testing tvlite needs. Idempotent: runs
+# apt-get only when a package is missing. Needs root (or sudo).
+set -euo pipefail
+
+packages=(
+  cmake ninja-build g++ pkg-config
+  libflatbuffers-dev flatbuffers-compiler   # the .tvl format (header-only use) and its schema
+  libxxhash-dev                             # tensor checksums (header-only use)
+  libstb-dev                                # JPEG/PNG decoding in tvlite-run (header-only)
+  libxtensor-dev doctest-dev                # tests
+  libtorch-dev                              # the exporter only
+  python3-torch python3-torchvision python3-numpy python3-pil  # fixtures and PyTorch's outputs
+  python3-sklearn python3-skimage           # the demo's real data: digits and photos
+  libonnx-testdata                          # PyTorch-generated kernel cases
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+echo "install-deps: installing ${missing[*]}"
+$sudo apt-get update -q
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
