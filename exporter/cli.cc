@@ -1,0 +1,181 @@
+#include "tvlite/exporter/cli.h"
+
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <ostream>
+#include <sstream>
+
+#include <c10/util/Exception.h>
+
+#include "tvlite/exporter/check.h"
+#include "tvlite/exporter/detect.h"
+#include "tvlite/exporter/read.h"
+#include "tvlite/exporter/write_tvl.h"
+
+namespace tvlite::exporter {
+namespace {
+
+constexpr const char* kUsage =
+    "usage: tvlite-export INPUT -o OUTPUT.tvl [--arch NAME] [--labels FILE]\n"
+    "                     [--mean a,b,c] [--std a,b,c] [--input-size H[,W]] [--resize N]\n"
+    "Converts a PyTorch state dict (zip or legacy torch.save, checkpoint dict) or a TorchScript\n"
+    "archive of a torchvision ResNet-18/34/50/101/152 or AlexNet into a .tvl file.\n";
+
+struct Args {
+  std::string input, output, arch, labels;
+  InputOptions in;
+  bool resize_given = false;
+};
+
+std::vector<std::string> split(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  std::string part;
+  while (std::getline(ss, part, sep)) out.push_back(part);
+  if (!s.empty() && s.back() == sep) out.push_back("");
+  return out;
+}
+
+double number(const std::string& opt, const std::string& s) {
+  char* end = nullptr;
+  errno = 0;
+  double v = std::strtod(s.c_str(), &end);
+  if (s.empty() || *end != '\0' || errno != 0 || !std::isfinite(v))
+    throw ExportError(opt + ": '" + s + "' is not a number");
+  return v;
+}
+
+int positive_int(const std::string& opt, const std::string& s) {
+  double v = number(opt, s);
+  if (v < 1 || v > 16384 || v != std::floor(v))
+    throw ExportError(opt + ": '" + s + "' is not a whole number in [1, 16384]");
+  return int(v);
+}
+
+void triple(const std::string& opt, const std::string& s, float* out, bool positive) {
+  std::vector<std::string> parts = split(s, ',');
+  if (parts.size() != 3) throw ExportError(opt + " needs three comma-separated values, got '" + s + "'");
+  for (int i = 0; i < 3; ++i) {
+    out[i] = float(number(opt, parts[i]));
+    if (positive && !(out[i] > 0)) throw ExportError(opt + ": values must be positive, got '" + s + "'");
+  }
+}
+
+Args parse(int argc, const char* const* argv, bool* help) {
+  Args a;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i], value;
+    const bool has_eq = arg.rfind("--", 0) == 0 && arg.find('=') != std::string::npos;
+    if (has_eq) {
+      value = arg.substr(arg.find('=') + 1);
+      arg = arg.substr(0, arg.find('='));
+    }
+    auto next = [&]() -> std::string {
+      if (has_eq) return value;
+      if (i + 1 >= argc) throw ExportError(arg + " needs a value");
+      return argv[++i];
+    };
+    if (arg == "-h" || arg == "--help") {
+      *help = true;
+      return a;
+    } else if (arg == "-o" || arg == "--output") {
+      a.output = next();
+    } else if (arg == "--arch") {
+      a.arch = next();
+    } else if (arg == "--labels") {
+      a.labels = next();
+    } else if (arg == "--mean") {
+      triple(arg, next(), a.in.mean, false);
+    } else if (arg == "--std") {
+      triple(arg, next(), a.in.std, true);
+    } else if (arg == "--input-size") {
+      std::vector<std::string> hw = split(next(), ',');
+      if (hw.size() != 1 && hw.size() != 2) throw ExportError("--input-size takes H or H,W");
+      a.in.height = positive_int(arg, hw[0]);
+      a.in.width = hw.size() == 2 ? positive_int(arg, hw[1]) : a.in.height;
+    } else if (arg == "--resize") {
+      a.in.resize = positive_int(arg, next());
+      a.resize_given = true;
+    } else if (arg.size() > 1 && arg[0] == '-') {
+      throw ExportError("unknown option " + arg + "\n" + kUsage);
+    } else if (a.input.empty()) {
+      a.input = arg;
+    } else {
+      throw ExportError("more than one input file: '" + a.input + "' and '" + arg + "'");
+    }
+  }
+  if (a.input.empty()) throw ExportError(std::string("no input file given\n") + kUsage);
+  if (a.output.empty()) throw ExportError(std::string("no output file given (-o OUTPUT.tvl)\n") + kUsage);
+  // torchvision's ratio: Resize(256) then CenterCrop(224).
+  if (!a.resize_given) a.in.resize = int(std::min(a.in.height, a.in.width) * 256 / 224);
+  return a;
+}
+
+std::vector<std::string> read_labels(const std::string& path) {
+  std::ifstream f(path);
+  if (!f) throw ExportError("cannot read labels file " + path);
+  std::vector<std::string> labels;
+  std::string line;
+  while (std::getline(f, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    labels.push_back(line);
+  }
+  while (!labels.empty() && labels.back().empty()) labels.pop_back();
+  return labels;
+}
+
+void print_error(std::ostream& err, const std::string& msg) {
+  std::stringstream ss(msg);
+  std::string line;
+  while (std::getline(ss, line)) err << "error: " << line << "\n";
+}
+
+int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+  bool help = false;
+  Args a = parse(argc, argv, &help);
+  if (help) {
+    out << kUsage;
+    return 0;
+  }
+  if (!a.labels.empty()) a.in.labels = read_labels(a.labels);
+  StateDict sd = read_model_file(a.input);
+  schema::ArchConfig arch = detect_arch(sd, a.arch);
+  std::vector<std::string> problems = check_state_dict(sd, arch);
+  if (!problems.empty()) {
+    err << "error: " << a.input << " does not match " << arch.name << " (" << problems.size()
+        << (problems.size() == 1 ? " problem" : " problems") << "):\n";
+    constexpr size_t kShown = 40;
+    for (size_t i = 0; i < problems.size() && i < kShown; ++i) err << "error:   " << problems[i] << "\n";
+    if (problems.size() > kShown) err << "error:   ... and " << problems.size() - kShown << " more\n";
+    return 1;
+  }
+  if (!a.in.labels.empty() && int(a.in.labels.size()) != arch.num_classes)
+    throw ExportError("labels file " + a.labels + " has " + std::to_string(a.in.labels.size()) +
+                      " labels, but the model has " + std::to_string(arch.num_classes) + " classes");
+  write_tvl(a.output, arch, a.in, sd);
+  out << "wrote " << a.output << ": " << arch.name << ", " << arch.num_classes << " classes, "
+      << sd.size() << " tensors\n";
+  return 0;
+}
+
+}  // namespace
+
+int export_main(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+  try {
+    return run(argc, argv, out, err);
+  } catch (const ExportError& e) {
+    print_error(err, e.what());
+  } catch (const c10::Error& e) {
+    print_error(err, std::string("LibTorch: ") + e.what_without_backtrace());
+  } catch (const std::bad_alloc&) {
+    print_error(err, "out of memory (is the input file corrupt?)");
+  } catch (const std::exception& e) {
+    print_error(err, e.what());
+  } catch (...) {
+    print_error(err, "unexpected failure");
+  }
+  return 1;
+}
+
+}  // namespace tvlite::exporter

@@ -1,0 +1,121 @@
+#include "tvlite/exporter/detect.h"
+
+#include <climits>
+#include <cstdio>
+#include <map>
+
+namespace tvlite::exporter {
+namespace {
+
+using schema::ArchConfig;
+using schema::ArchFamily;
+using schema::ResNetBlock;
+
+std::vector<std::string> named_archs() {
+  std::vector<std::string> out;
+  const std::string all = schema::supported_arch_names();
+  size_t start = 0;
+  while (start < all.size()) {
+    size_t end = all.find(", ", start);
+    if (end == std::string::npos) end = all.size();
+    out.push_back(all.substr(start, end - start));
+    start = end + 2;
+  }
+  return out;
+}
+
+// Rows of a 2-D classifier weight, when they make a plausible class count.
+int classes_from(const Tensor* w, int fallback) {
+  if (w && w->shape.size() == 2 && w->shape[0] > 0 && w->shape[0] <= INT_MAX) return int(w->shape[0]);
+  return fallback;
+}
+
+std::string hint(const StateDict& sd) {
+  auto any = [&](const char* part) {
+    for (const Tensor& t : sd)
+      if (t.name.find(part) != std::string::npos) return true;
+    return false;
+  };
+  if (any("encoder.") || any("attn") || any("blocks.")) return "a transformer or another non-CNN model";
+  if (any("backbone.")) return "a detection or segmentation model wrapping a backbone (export the backbone's own state dict)";
+  if (any("layer1.")) return "a ResNet variant, but without the conv1/fc of torchvision's ResNet";
+  if (any("features.")) return "a features/classifier CNN (VGG, DenseNet, MobileNet, ...) other than AlexNet";
+  return "no ResNet layout (conv1, layer1-4, fc) and no AlexNet layout (features.N, classifier.N)";
+}
+
+std::string first_keys(const StateDict& sd) {
+  std::string s;
+  for (size_t i = 0; i < sd.size() && i < 5; ++i)
+    s += (i ? ", " : "") + sd[i].name + " " + shape_string(sd[i].shape);
+  if (sd.size() > 5) s += ", ...";
+  return sd.empty() ? "(no tensors)" : s;
+}
+
+ArchConfig detect_resnet(const std::map<std::string, const Tensor*>& by_name, const StateDict& sd) {
+  std::vector<int> layers(4, 0);
+  bool bottleneck = false;
+  for (const Tensor& t : sd) {
+    int stage = 0, block = 0, used = 0;
+    if (std::sscanf(t.name.c_str(), "layer%d.%d.%n", &stage, &block, &used) < 2 || used == 0)
+      continue;
+    if (stage < 1 || stage > 4 || block < 0 || block > 1000) continue;
+    layers[stage - 1] = std::max(layers[stage - 1], block + 1);
+    if (t.name.compare(used, std::string::npos, "conv3.weight") == 0) bottleneck = true;
+  }
+  const int num_classes = classes_from(by_name.count("fc.weight") ? by_name.at("fc.weight") : nullptr, 1000);
+  if (bottleneck && by_name.count("layer1.0.conv1.weight")) {
+    const Tensor* w = by_name.at("layer1.0.conv1.weight");
+    if (!w->shape.empty() && w->shape[0] != 64)
+      throw ExportError("looks like a ResNeXt or Wide ResNet (layer1 bottleneck width " +
+                        std::to_string(w->shape[0]) + ", not 64), which is not supported yet; "
+                        "supported: " + schema::supported_arch_names());
+  }
+  for (const std::string& name : named_archs()) {
+    ArchConfig a;
+    schema::arch_by_name(name, num_classes, &a);
+    if (a.family == ArchFamily::kResNet && a.layers == layers &&
+        (a.block == ResNetBlock::kBottleneck) == bottleneck)
+      return a;
+  }
+  std::string blocks;
+  for (int n : layers) blocks += (blocks.empty() ? "" : ", ") + std::to_string(n);
+  throw ExportError(std::string("looks like a ResNet with ") + (bottleneck ? "bottleneck" : "basic") +
+                    " blocks [" + blocks + "] per stage, which is none of the supported "
+                    "architectures: " + schema::supported_arch_names() +
+                    " (pass --arch NAME to check it against one)");
+}
+
+}  // namespace
+
+ArchConfig detect_arch(const StateDict& sd, const std::string& arch_name) {
+  std::map<std::string, const Tensor*> by_name;
+  for (const Tensor& t : sd) by_name.emplace(t.name, &t);
+  auto find = [&](const char* n) -> const Tensor* {
+    auto it = by_name.find(n);
+    return it == by_name.end() ? nullptr : it->second;
+  };
+  if (!arch_name.empty()) {
+    ArchConfig a;
+    const Tensor* head = arch_name == "alexnet" ? find("classifier.6.weight") : find("fc.weight");
+    if (!schema::arch_by_name(arch_name, classes_from(head, 1000), &a))
+      throw ExportError("unknown architecture '" + arch_name +
+                        "'; supported: " + schema::supported_arch_names());
+    return a;
+  }
+  if (find("conv1.weight") && find("layer1.0.conv1.weight")) return detect_resnet(by_name, sd);
+  const Tensor* f0 = find("features.0.weight");
+  if (f0 && find("classifier.1.weight") &&
+      f0->shape == std::vector<int64_t>{64, 3, 11, 11}) {
+    ArchConfig a;
+    schema::arch_by_name("alexnet", classes_from(find("classifier.6.weight"), 1000), &a);
+    return a;
+  }
+  if (f0 && find("classifier.0.weight"))
+    throw ExportError("looks like a VGG (features.N with classifier.0), which is not supported yet; "
+                      "supported: " + schema::supported_arch_names());
+  throw ExportError("cannot recognise the architecture: the first keys are " + first_keys(sd) +
+                    "; they suggest " + hint(sd) + "\nsupported architectures: " +
+                    schema::supported_arch_names() + " (pass --arch NAME to force one)");
+}
+
+}  // namespace tvlite::exporter
