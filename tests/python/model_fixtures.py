@@ -42,6 +42,12 @@ def make(arch, outdir, seed):
     model = getattr(torchvision.models, arch)(weights=None)
     with torch.no_grad():
         randomize(model, gen)
+        if arch == "alexnet":
+            # torchvision's default init shrinks AlexNet's logits to ~0.03, which would make the
+            # max(1, |logit|) bound loose; a gain of 2 per layer brings them to order 10.
+            for m in model.modules():
+                if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear)):
+                    m.weight.mul_(2.0)
     model.eval()
     torch.save(model.state_dict(), os.path.join(outdir, arch + ".pth"))
     for n, h, w in CASES[arch]:
