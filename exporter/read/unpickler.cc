@@ -391,7 +391,12 @@ std::string describe(const Value& v) {
   switch (v.kind) {
     case Value::Kind::kNone: return "None";
     case Value::Kind::kInt: return "an int " + std::to_string(v.i);
-    case Value::Kind::kStr: return "a str '" + v.s.substr(0, 40) + "'";
+    case Value::Kind::kStr: {
+      std::string shown = v.s.substr(0, 40);
+      for (char& c : shown)
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';  // one line per error
+      return "a str '" + shown + "'";
+    }
     case Value::Kind::kGlobal: return "the global " + v.qualified_name();
     case Value::Kind::kObject: return "an object " + v.items[0]->qualified_name();
     case Value::Kind::kBigInt: return "a big int";
