@@ -35,8 +35,8 @@ std::vector<std::string> check_state_dict(const StateDict& sd, const schema::Arc
   }
   for (const Tensor& t : sd)
     if (!expected.count(t.name))
-      unexpected.push_back("unexpected key " + t.name + " " + shape_string(t.shape) + " (not part of " +
-                           arch.name + ")");
+      unexpected.push_back("unexpected key " + t.name + " " + shape_string(t.shape) +
+                           " (not part of " + arch.name + ")");
   std::vector<std::string> out = std::move(missing);
   out.insert(out.end(), unexpected.begin(), unexpected.end());
   out.insert(out.end(), mismatched.begin(), mismatched.end());

@@ -1,12 +1,12 @@
 #include "tvlite/exporter/cli.h"
 
+#include <c10/util/Exception.h>
+
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <ostream>
 #include <sstream>
-
-#include <c10/util/Exception.h>
 
 #include "tvlite/exporter/check.h"
 #include "tvlite/exporter/detect.h"
@@ -55,10 +55,12 @@ int positive_int(const std::string& opt, const std::string& s) {
 
 void triple(const std::string& opt, const std::string& s, float* out, bool positive) {
   std::vector<std::string> parts = split(s, ',');
-  if (parts.size() != 3) throw ExportError(opt + " needs three comma-separated values, got '" + s + "'");
+  if (parts.size() != 3)
+    throw ExportError(opt + " needs three comma-separated values, got '" + s + "'");
   for (int i = 0; i < 3; ++i) {
     out[i] = float(number(opt, parts[i]));
-    if (positive && !(out[i] > 0)) throw ExportError(opt + ": values must be positive, got '" + s + "'");
+    if (positive && !(out[i] > 0))
+      throw ExportError(opt + ": values must be positive, got '" + s + "'");
   }
 }
 
@@ -106,7 +108,8 @@ Args parse(int argc, const char* const* argv, bool* help) {
     }
   }
   if (a.input.empty()) throw ExportError(std::string("no input file given\n") + kUsage);
-  if (a.output.empty()) throw ExportError(std::string("no output file given (-o OUTPUT.tvl)\n") + kUsage);
+  if (a.output.empty())
+    throw ExportError(std::string("no output file given (-o OUTPUT.tvl)\n") + kUsage);
   // torchvision's ratio: Resize(256) then CenterCrop(224).
   if (!a.resize_given) a.in.resize = int(std::min(a.in.height, a.in.width) * 256 / 224);
   return a;
@@ -146,13 +149,16 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
     err << "error: " << a.input << " does not match " << arch.name << " (" << problems.size()
         << (problems.size() == 1 ? " problem" : " problems") << "):\n";
     constexpr size_t kShown = 40;
-    for (size_t i = 0; i < problems.size() && i < kShown; ++i) err << "error:   " << problems[i] << "\n";
-    if (problems.size() > kShown) err << "error:   ... and " << problems.size() - kShown << " more\n";
+    for (size_t i = 0; i < problems.size() && i < kShown; ++i)
+      err << "error:   " << problems[i] << "\n";
+    if (problems.size() > kShown)
+      err << "error:   ... and " << problems.size() - kShown << " more\n";
     return 1;
   }
   if (!a.in.labels.empty() && int(a.in.labels.size()) != arch.num_classes)
     throw ExportError("labels file " + a.labels + " has " + std::to_string(a.in.labels.size()) +
-                      " labels, but the model has " + std::to_string(arch.num_classes) + " classes");
+                      " labels, but the model has " + std::to_string(arch.num_classes) +
+                      " classes");
   write_tvl(a.output, arch, a.in, sd);
   out << "wrote " << a.output << ": " << arch.name << ", " << arch.num_classes << " classes, "
       << sd.size() << " tensors\n";

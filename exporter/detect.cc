@@ -26,7 +26,8 @@ std::vector<std::string> named_archs() {
 
 // Rows of a 2-D classifier weight, when they make a plausible class count.
 int classes_from(const Tensor* w, int fallback) {
-  if (w && w->shape.size() == 2 && w->shape[0] > 0 && w->shape[0] <= INT_MAX) return int(w->shape[0]);
+  if (w && w->shape.size() == 2 && w->shape[0] > 0 && w->shape[0] <= INT_MAX)
+    return int(w->shape[0]);
   return fallback;
 }
 
@@ -36,10 +37,14 @@ std::string hint(const StateDict& sd) {
       if (t.name.find(part) != std::string::npos) return true;
     return false;
   };
-  if (any("encoder.") || any("attn") || any("blocks.")) return "a transformer or another non-CNN model";
-  if (any("backbone.")) return "a detection or segmentation model wrapping a backbone (export the backbone's own state dict)";
+  if (any("encoder.") || any("attn") || any("blocks."))
+    return "a transformer or another non-CNN model";
+  if (any("backbone."))
+    return "a detection or segmentation model wrapping a backbone (export the backbone's own state "
+           "dict)";
   if (any("layer1.")) return "a ResNet variant, but without the conv1/fc of torchvision's ResNet";
-  if (any("features.")) return "a features/classifier CNN (VGG, DenseNet, MobileNet, ...) other than AlexNet";
+  if (any("features."))
+    return "a features/classifier CNN (VGG, DenseNet, MobileNet, ...) other than AlexNet";
   return "no ResNet layout (conv1, layer1-4, fc) and no AlexNet layout (features.N, classifier.N)";
 }
 
@@ -62,13 +67,16 @@ ArchConfig detect_resnet(const std::map<std::string, const Tensor*>& by_name, co
     layers[stage - 1] = std::max(layers[stage - 1], block + 1);
     if (t.name.compare(used, std::string::npos, "conv3.weight") == 0) bottleneck = true;
   }
-  const int num_classes = classes_from(by_name.count("fc.weight") ? by_name.at("fc.weight") : nullptr, 1000);
+  const int num_classes =
+      classes_from(by_name.count("fc.weight") ? by_name.at("fc.weight") : nullptr, 1000);
   if (bottleneck && by_name.count("layer1.0.conv1.weight")) {
     const Tensor* w = by_name.at("layer1.0.conv1.weight");
     if (!w->shape.empty() && w->shape[0] != 64)
       throw ExportError("looks like a ResNeXt or Wide ResNet (layer1 bottleneck width " +
-                        std::to_string(w->shape[0]) + ", not 64), which is not supported yet; "
-                        "supported: " + schema::supported_arch_names());
+                        std::to_string(w->shape[0]) +
+                        ", not 64), which is not supported yet; "
+                        "supported: " +
+                        schema::supported_arch_names());
   }
   for (const std::string& name : named_archs()) {
     ArchConfig a;
@@ -79,10 +87,11 @@ ArchConfig detect_resnet(const std::map<std::string, const Tensor*>& by_name, co
   }
   std::string blocks;
   for (int n : layers) blocks += (blocks.empty() ? "" : ", ") + std::to_string(n);
-  throw ExportError(std::string("looks like a ResNet with ") + (bottleneck ? "bottleneck" : "basic") +
-                    " blocks [" + blocks + "] per stage, which is none of the supported "
-                    "architectures: " + schema::supported_arch_names() +
-                    " (pass --arch NAME to check it against one)");
+  throw ExportError(std::string("looks like a ResNet with ") +
+                    (bottleneck ? "bottleneck" : "basic") + " blocks [" + blocks +
+                    "] per stage, which is none of the supported "
+                    "architectures: " +
+                    schema::supported_arch_names() + " (pass --arch NAME to check it against one)");
 }
 
 }  // namespace
@@ -104,15 +113,16 @@ ArchConfig detect_arch(const StateDict& sd, const std::string& arch_name) {
   }
   if (find("conv1.weight") && find("layer1.0.conv1.weight")) return detect_resnet(by_name, sd);
   const Tensor* f0 = find("features.0.weight");
-  if (f0 && find("classifier.1.weight") &&
-      f0->shape == std::vector<int64_t>{64, 3, 11, 11}) {
+  if (f0 && find("classifier.1.weight") && f0->shape == std::vector<int64_t>{64, 3, 11, 11}) {
     ArchConfig a;
     schema::arch_by_name("alexnet", classes_from(find("classifier.6.weight"), 1000), &a);
     return a;
   }
   if (f0 && find("classifier.0.weight"))
-    throw ExportError("looks like a VGG (features.N with classifier.0), which is not supported yet; "
-                      "supported: " + schema::supported_arch_names());
+    throw ExportError(
+        "looks like a VGG (features.N with classifier.0), which is not supported yet; "
+        "supported: " +
+        schema::supported_arch_names());
   throw ExportError("cannot recognise the architecture: the first keys are " + first_keys(sd) +
                     "; they suggest " + hint(sd) + "\nsupported architectures: " +
                     schema::supported_arch_names() + " (pass --arch NAME to force one)");

@@ -4,16 +4,26 @@ namespace tvlite::exporter {
 
 const char* element_type_name(ElementType t) {
   switch (t) {
-    case ElementType::kF32: return "float32";
-    case ElementType::kF64: return "float64";
-    case ElementType::kF16: return "float16";
-    case ElementType::kBF16: return "bfloat16";
-    case ElementType::kI64: return "int64";
-    case ElementType::kI32: return "int32";
-    case ElementType::kI16: return "int16";
-    case ElementType::kI8: return "int8";
-    case ElementType::kU8: return "uint8";
-    case ElementType::kBool: return "bool";
+    case ElementType::kF32:
+      return "float32";
+    case ElementType::kF64:
+      return "float64";
+    case ElementType::kF16:
+      return "float16";
+    case ElementType::kBF16:
+      return "bfloat16";
+    case ElementType::kI64:
+      return "int64";
+    case ElementType::kI32:
+      return "int32";
+    case ElementType::kI16:
+      return "int16";
+    case ElementType::kI8:
+      return "int8";
+    case ElementType::kU8:
+      return "uint8";
+    case ElementType::kBool:
+      return "bool";
   }
   return "?";
 }
@@ -21,15 +31,19 @@ const char* element_type_name(ElementType t) {
 size_t element_size(ElementType t) {
   switch (t) {
     case ElementType::kF64:
-    case ElementType::kI64: return 8;
+    case ElementType::kI64:
+      return 8;
     case ElementType::kF32:
-    case ElementType::kI32: return 4;
+    case ElementType::kI32:
+      return 4;
     case ElementType::kF16:
     case ElementType::kBF16:
-    case ElementType::kI16: return 2;
+    case ElementType::kI16:
+      return 2;
     case ElementType::kI8:
     case ElementType::kU8:
-    case ElementType::kBool: return 1;
+    case ElementType::kBool:
+      return 1;
   }
   return 1;
 }

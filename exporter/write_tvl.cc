@@ -1,16 +1,15 @@
 // The .tvl writer. Byte layout: schema/README.md.
 #include "tvlite/exporter/write_tvl.h"
 
+#include <c10/util/BFloat16.h>
+#include <c10/util/Half.h>
 #include <fcntl.h>
+#include <flatbuffers/flatbuffers.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
-
-#include <c10/util/BFloat16.h>
-#include <c10/util/Half.h>
-#include <flatbuffers/flatbuffers.h>
 
 #define XXH_INLINE_ALL
 #include <xxhash.h>
@@ -116,9 +115,11 @@ flatbuffers::DetachedBuffer build_header(const schema::ArchConfig& arch, const I
   if (arch.family == schema::ArchFamily::kResNet) {
     family = fb::Family::ResNet;
     auto layers = fbb.CreateVector(arch.layers);
-    resnet = fb::CreateResNetConfig(
-        fbb, arch.block == schema::ResNetBlock::kBottleneck ? fb::BlockType::Bottleneck : fb::BlockType::Basic,
-        layers, arch.groups, arch.width_per_group, arch.num_classes);
+    resnet = fb::CreateResNetConfig(fbb,
+                                    arch.block == schema::ResNetBlock::kBottleneck
+                                        ? fb::BlockType::Bottleneck
+                                        : fb::BlockType::Basic,
+                                    layers, arch.groups, arch.width_per_group, arch.num_classes);
   } else {
     family = fb::Family::AlexNet;
     alexnet = fb::CreateAlexNetConfig(fbb, arch.num_classes);
@@ -133,8 +134,8 @@ flatbuffers::DetachedBuffer build_header(const schema::ArchConfig& arch, const I
   for (size_t i = 0; i < sd.size(); ++i) {
     auto tname = fbb.CreateString(sd[i].name);
     auto shape = fbb.CreateVector(sd[i].shape);
-    tensors.push_back(fb::CreateTensor(fbb, tname, p[i].dtype, shape, p[i].offset, p[i].size,
-                                       p[i].checksum));
+    tensors.push_back(
+        fb::CreateTensor(fbb, tname, p[i].dtype, shape, p[i].offset, p[i].size, p[i].checksum));
   }
   auto tvec = fbb.CreateVector(tensors);
   auto model = fb::CreateModel(fbb, 1, 0, producer, fb_arch, input, tvec, data_offset, data_length,
@@ -239,8 +240,10 @@ void write_tvl(const std::string& path, const schema::ArchConfig& arch, const In
     q.offset = end;
     end = align_up(q.offset + q.size);
   }
-  flatbuffers::DetachedBuffer header = build_header(arch, input, sd, p, data_offset, end - data_offset);
-  if (header.size() != header_size) throw ExportError("internal: header size changed between passes");
+  flatbuffers::DetachedBuffer header =
+      build_header(arch, input, sd, p, data_offset, end - data_offset);
+  if (header.size() != header_size)
+    throw ExportError("internal: header size changed between passes");
 
   AtomicFile out(path);
   uint64_t at = 0;

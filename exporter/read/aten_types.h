@@ -8,16 +8,26 @@ namespace tvlite::exporter {
 
 inline c10::ScalarType to_aten(ElementType t) {
   switch (t) {
-    case ElementType::kF32: return c10::kFloat;
-    case ElementType::kF64: return c10::kDouble;
-    case ElementType::kF16: return c10::kHalf;
-    case ElementType::kBF16: return c10::kBFloat16;
-    case ElementType::kI64: return c10::kLong;
-    case ElementType::kI32: return c10::kInt;
-    case ElementType::kI16: return c10::kShort;
-    case ElementType::kI8: return c10::kChar;
-    case ElementType::kU8: return c10::kByte;
-    case ElementType::kBool: return c10::kBool;
+    case ElementType::kF32:
+      return c10::kFloat;
+    case ElementType::kF64:
+      return c10::kDouble;
+    case ElementType::kF16:
+      return c10::kHalf;
+    case ElementType::kBF16:
+      return c10::kBFloat16;
+    case ElementType::kI64:
+      return c10::kLong;
+    case ElementType::kI32:
+      return c10::kInt;
+    case ElementType::kI16:
+      return c10::kShort;
+    case ElementType::kI8:
+      return c10::kChar;
+    case ElementType::kU8:
+      return c10::kByte;
+    case ElementType::kBool:
+      return c10::kBool;
   }
   return c10::kFloat;
 }

@@ -1,4 +1,5 @@
 // Choosing the reader from the file's content (TRAPS 6).
+#include <c10/util/Exception.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -6,8 +7,6 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-
-#include <c10/util/Exception.h>
 
 #include "read/legacy_magic.h"
 #include "read/zip_archive.h"
@@ -17,9 +16,12 @@ namespace tvlite::exporter {
 
 const char* container_name(Container c) {
   switch (c) {
-    case Container::kZipStateDict: return "zip state dict";
-    case Container::kTorchScript: return "TorchScript archive";
-    case Container::kLegacy: return "legacy torch.save file";
+    case Container::kZipStateDict:
+      return "zip state dict";
+    case Container::kTorchScript:
+      return "TorchScript archive";
+    case Container::kLegacy:
+      return "legacy torch.save file";
   }
   return "?";
 }
@@ -47,8 +49,10 @@ Container sniff_container(const std::string& path) {
         if (records.size() > 120) break;
         records += (records.empty() ? "" : ", ") + r;
       }
-      throw ExportError(path + " is a zip archive without data.pkl, so not a file torch.save "
-                        "wrote (records: " + records + ")");
+      throw ExportError(path +
+                        " is a zip archive without data.pkl, so not a file torch.save "
+                        "wrote (records: " +
+                        records + ")");
     } catch (const c10::Error& e) {
       std::string why = e.what_without_backtrace();
       throw ExportError(path + ": corrupt zip archive: " + why.substr(0, why.find('\n')));
@@ -63,7 +67,8 @@ Container sniff_container(const std::string& path) {
     } catch (const ExportError&) {
     }
     if (magic) return Container::kLegacy;
-    throw ExportError(path + " is a plain Python pickle, not a file torch.save wrote; save the "
+    throw ExportError(path +
+                      " is a plain Python pickle, not a file torch.save wrote; save the "
                       "weights with torch.save(model.state_dict(), PATH)");
   }
   char hex[64];
@@ -75,9 +80,12 @@ Container sniff_container(const std::string& path) {
 
 StateDict read_model_file(const std::string& path) {
   switch (sniff_container(path)) {
-    case Container::kZipStateDict: return read_zip_state_dict(path);
-    case Container::kTorchScript: return read_torchscript(path);
-    case Container::kLegacy: return read_legacy(path);
+    case Container::kZipStateDict:
+      return read_zip_state_dict(path);
+    case Container::kTorchScript:
+      return read_torchscript(path);
+    case Container::kLegacy:
+      return read_legacy(path);
   }
   throw ExportError("unreachable");
 }

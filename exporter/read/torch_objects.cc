@@ -1,10 +1,10 @@
 #include "read/torch_objects.h"
 
+#include <ATen/core/Tensor.h>
+#include <ATen/ops/from_blob.h>
+
 #include <cstring>
 #include <set>
-
-#include <ATen/ops/from_blob.h>
-#include <ATen/core/Tensor.h>
 
 #include "read/aten_types.h"
 
@@ -15,25 +15,21 @@ using pickle::Ref;
 using pickle::Value;
 using K = pickle::Value::Kind;
 
-bool is_global(const Value& v, const char* module, const char* name) {
-  return v.kind == K::kGlobal && v.module == module && v.name == name;
-}
-
 bool dtype_from_name(const std::string& n, ElementType* t) {
   static const std::pair<const char*, ElementType> kNames[] = {
-      {"FloatStorage", ElementType::kF32},  {"float32", ElementType::kF32},
-      {"float", ElementType::kF32},         {"DoubleStorage", ElementType::kF64},
-      {"float64", ElementType::kF64},       {"double", ElementType::kF64},
-      {"HalfStorage", ElementType::kF16},   {"float16", ElementType::kF16},
-      {"half", ElementType::kF16},          {"BFloat16Storage", ElementType::kBF16},
-      {"bfloat16", ElementType::kBF16},     {"LongStorage", ElementType::kI64},
-      {"int64", ElementType::kI64},         {"long", ElementType::kI64},
-      {"IntStorage", ElementType::kI32},    {"int32", ElementType::kI32},
-      {"int", ElementType::kI32},           {"ShortStorage", ElementType::kI16},
-      {"int16", ElementType::kI16},         {"short", ElementType::kI16},
-      {"CharStorage", ElementType::kI8},    {"int8", ElementType::kI8},
-      {"ByteStorage", ElementType::kU8},    {"uint8", ElementType::kU8},
-      {"BoolStorage", ElementType::kBool},  {"bool", ElementType::kBool},
+      {"FloatStorage", ElementType::kF32}, {"float32", ElementType::kF32},
+      {"float", ElementType::kF32},        {"DoubleStorage", ElementType::kF64},
+      {"float64", ElementType::kF64},      {"double", ElementType::kF64},
+      {"HalfStorage", ElementType::kF16},  {"float16", ElementType::kF16},
+      {"half", ElementType::kF16},         {"BFloat16Storage", ElementType::kBF16},
+      {"bfloat16", ElementType::kBF16},    {"LongStorage", ElementType::kI64},
+      {"int64", ElementType::kI64},        {"long", ElementType::kI64},
+      {"IntStorage", ElementType::kI32},   {"int32", ElementType::kI32},
+      {"int", ElementType::kI32},          {"ShortStorage", ElementType::kI16},
+      {"int16", ElementType::kI16},        {"short", ElementType::kI16},
+      {"CharStorage", ElementType::kI8},   {"int8", ElementType::kI8},
+      {"ByteStorage", ElementType::kU8},   {"uint8", ElementType::kU8},
+      {"BoolStorage", ElementType::kBool}, {"bool", ElementType::kBool},
   };
   for (const auto& [name, type] : kNames) {
     if (n == name) {
@@ -47,7 +43,8 @@ bool dtype_from_name(const std::string& n, ElementType* t) {
 bool is_int(const Ref& v) { return v && v->kind == K::kInt; }
 
 std::vector<int64_t> int_tuple(const Ref& v, const char* what) {
-  if (!v || v->kind != K::kTuple) throw ExportError(std::string("tensor ") + what + " is not a tuple");
+  if (!v || v->kind != K::kTuple)
+    throw ExportError(std::string("tensor ") + what + " is not a tuple");
   std::vector<int64_t> out;
   for (const Ref& e : v->items) {
     if (!is_int(e)) throw ExportError(std::string("tensor ") + what + " holds " + describe(*e));
@@ -66,7 +63,8 @@ StorageRef storage_from_persistent(const Value& p) {
   StorageRef s;
   if (type.kind != K::kGlobal || type.module != "torch" || !dtype_from_name(type.name, &s.dtype))
     throw ExportError("storage of unsupported type " + describe(type));
-  if (pid->items[2]->kind != K::kStr) throw ExportError("storage key is " + describe(*pid->items[2]));
+  if (pid->items[2]->kind != K::kStr)
+    throw ExportError("storage key is " + describe(*pid->items[2]));
   s.key = pid->items[2]->s;
   if (!is_int(pid->items[4]) || pid->items[4]->i < 0)
     throw ExportError("storage '" + s.key + "' has element count " + describe(*pid->items[4]));
@@ -153,7 +151,8 @@ std::string first_keys(const Value& dict) {
 const Value& find_state_dict(const Value& root) {
   if (root.kind == K::kObject) throw ExportError(whole_model_error(root));
   if (root.kind != K::kDict)
-    throw ExportError("the file holds " + describe(root) + ", not a dict (a state dict or a checkpoint dict)");
+    throw ExportError("the file holds " + describe(root) +
+                      ", not a dict (a state dict or a checkpoint dict)");
   for (const char* key : {"state_dict", "model_state_dict", "model", "net"}) {
     const Value* v = find_value(root, key);
     if (!v) continue;
@@ -164,8 +163,10 @@ const Value& find_state_dict(const Value& root) {
   for (const auto& [k, v] : root.dict)
     if (tensor_spec(v, &t)) return root;
   if (root.dict.empty()) throw ExportError("the file holds an empty dict");
-  throw ExportError("no state dict found: the top-level dict has no tensors and none of the keys "
-                    "state_dict, model_state_dict, model, net; its keys are " + first_keys(root));
+  throw ExportError(
+      "no state dict found: the top-level dict has no tensors and none of the keys "
+      "state_dict, model_state_dict, model, net; its keys are " +
+      first_keys(root));
 }
 
 bool mul_overflows(uint64_t a, uint64_t b, uint64_t* r) { return __builtin_mul_overflow(a, b, r); }
@@ -186,7 +187,8 @@ void copy_strided(const uint8_t* storage, size_t storage_bytes, int64_t storage_
   const uint64_t es = element_size(out->dtype);
   const size_t rank = sizes.size();
   if (strides.size() != rank) throw ExportError("sizes and strides differ in length");
-  if (storage_offset < 0) throw ExportError("negative storage offset " + std::to_string(storage_offset));
+  if (storage_offset < 0)
+    throw ExportError("negative storage offset " + std::to_string(storage_offset));
   uint64_t numel = 1, last = uint64_t(storage_offset);  // index of the furthest element addressed
   bool overflow = false;
   for (size_t d = 0; d < rank; ++d) {
@@ -216,7 +218,8 @@ void copy_strided(const uint8_t* storage, size_t storage_bytes, int64_t storage_
                       std::to_string(storage_bytes / es) + "-element storage");
   // Bounds are checked: let ATen gather the strided elements (TRAPS 1, 2).
   void* first = const_cast<uint8_t*>(storage) + uint64_t(storage_offset) * es;
-  at::Tensor view = at::from_blob(first, sizes, strides, at::TensorOptions().dtype(to_aten(out->dtype)));
+  at::Tensor view =
+      at::from_blob(first, sizes, strides, at::TensorOptions().dtype(to_aten(out->dtype)));
   at::Tensor dense = view.contiguous();
   std::memcpy(out->data.data(), dense.data_ptr(), size_t(nbytes));
 }

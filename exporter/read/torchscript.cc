@@ -13,7 +13,8 @@ void add(const std::string& name, const at::Tensor& value, StateDict* out) {
   Tensor t;
   t.name = name.rfind("module.", 0) == 0 ? name.substr(7) : name;
   if (!from_aten(value.scalar_type(), &t.dtype))
-    throw ExportError("'" + name + "' has unsupported dtype " + std::string(c10::toString(value.scalar_type())));
+    throw ExportError("'" + name + "' has unsupported dtype " +
+                      std::string(c10::toString(value.scalar_type())));
   if (value.layout() != c10::kStrided || value.is_quantized())
     throw ExportError("'" + name + "' is not a dense tensor");
   at::Tensor dense = value.detach().to(c10::kCPU).contiguous();
@@ -35,7 +36,8 @@ StateDict read_torchscript(const std::string& path) {
   {
     auto zip = open_zip(path);
     if (!zip->hasRecord("constants.pkl") && !has_code_records(*zip))
-      throw ExportError(path + " is a zip archive without constants.pkl and code/: not a "
+      throw ExportError(path +
+                        " is a zip archive without constants.pkl and code/: not a "
                         "TorchScript archive (a zip state dict? read it with read_zip_state_dict)");
   }
   try {
@@ -45,8 +47,8 @@ StateDict read_torchscript(const std::string& path) {
     return out;
   } catch (const c10::Error& e) {
     std::string why = e.what_without_backtrace();
-    throw ExportError(path + ": LibTorch cannot load this TorchScript archive: " +
-                      why.substr(0, why.find('\n')));
+    throw ExportError(
+        path + ": LibTorch cannot load this TorchScript archive: " + why.substr(0, why.find('\n')));
   }
 }
 

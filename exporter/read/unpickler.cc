@@ -11,75 +11,144 @@ namespace {
 
 const char* opcode_name(uint8_t op) {
   switch (op) {
-    case 0x80: return "PROTO";
-    case 0x95: return "FRAME";
-    case '.': return "STOP";
-    case '(': return "MARK";
-    case '0': return "POP";
-    case '1': return "POP_MARK";
-    case '2': return "DUP";
-    case '}': return "EMPTY_DICT";
-    case ']': return "EMPTY_LIST";
-    case ')': return "EMPTY_TUPLE";
-    case 'X': return "BINUNICODE";
-    case 0x8c: return "SHORT_BINUNICODE";
-    case 0x8d: return "BINUNICODE8";
-    case 'T': return "BINSTRING";
-    case 'U': return "SHORT_BINSTRING";
-    case 'B': return "BINBYTES";
-    case 'C': return "SHORT_BINBYTES";
-    case 0x8e: return "BINBYTES8";
-    case 'J': return "BININT";
-    case 'K': return "BININT1";
-    case 'M': return "BININT2";
-    case 0x8a: return "LONG1";
-    case 0x8b: return "LONG4";
-    case 'G': return "BINFLOAT";
-    case 0x88: return "NEWTRUE";
-    case 0x89: return "NEWFALSE";
-    case 'N': return "NONE";
-    case 'c': return "GLOBAL";
-    case 0x93: return "STACK_GLOBAL";
-    case 'q': return "BINPUT";
-    case 'r': return "LONG_BINPUT";
-    case 0x94: return "MEMOIZE";
-    case 'h': return "BINGET";
-    case 'j': return "LONG_BINGET";
-    case 0x85: return "TUPLE1";
-    case 0x86: return "TUPLE2";
-    case 0x87: return "TUPLE3";
-    case 't': return "TUPLE";
-    case 'R': return "REDUCE";
-    case 'b': return "BUILD";
-    case 0x81: return "NEWOBJ";
-    case 0x92: return "NEWOBJ_EX";
-    case 's': return "SETITEM";
-    case 'u': return "SETITEMS";
-    case 'a': return "APPEND";
-    case 'e': return "APPENDS";
-    case 'Q': return "BINPERSID";
-    case 'P': return "PERSID";
-    case 'I': return "INT";
-    case 'L': return "LONG";
-    case 'F': return "FLOAT";
-    case 'S': return "STRING";
-    case 'V': return "UNICODE";
-    case 'i': return "INST";
-    case 'o': return "OBJ";
-    case 'd': return "DICT";
-    case 'l': return "LIST";
-    case 'g': return "GET";
-    case 'p': return "PUT";
-    case 0x82: return "EXT1";
-    case 0x83: return "EXT2";
-    case 0x84: return "EXT4";
-    case 0x8f: return "EMPTY_SET";
-    case 0x90: return "ADDITEMS";
-    case 0x91: return "FROZENSET";
-    case 0x96: return "BYTEARRAY8";
-    case 0x97: return "NEXT_BUFFER";
-    case 0x98: return "READONLY_BUFFER";
-    default: return "unknown";
+    case 0x80:
+      return "PROTO";
+    case 0x95:
+      return "FRAME";
+    case '.':
+      return "STOP";
+    case '(':
+      return "MARK";
+    case '0':
+      return "POP";
+    case '1':
+      return "POP_MARK";
+    case '2':
+      return "DUP";
+    case '}':
+      return "EMPTY_DICT";
+    case ']':
+      return "EMPTY_LIST";
+    case ')':
+      return "EMPTY_TUPLE";
+    case 'X':
+      return "BINUNICODE";
+    case 0x8c:
+      return "SHORT_BINUNICODE";
+    case 0x8d:
+      return "BINUNICODE8";
+    case 'T':
+      return "BINSTRING";
+    case 'U':
+      return "SHORT_BINSTRING";
+    case 'B':
+      return "BINBYTES";
+    case 'C':
+      return "SHORT_BINBYTES";
+    case 0x8e:
+      return "BINBYTES8";
+    case 'J':
+      return "BININT";
+    case 'K':
+      return "BININT1";
+    case 'M':
+      return "BININT2";
+    case 0x8a:
+      return "LONG1";
+    case 0x8b:
+      return "LONG4";
+    case 'G':
+      return "BINFLOAT";
+    case 0x88:
+      return "NEWTRUE";
+    case 0x89:
+      return "NEWFALSE";
+    case 'N':
+      return "NONE";
+    case 'c':
+      return "GLOBAL";
+    case 0x93:
+      return "STACK_GLOBAL";
+    case 'q':
+      return "BINPUT";
+    case 'r':
+      return "LONG_BINPUT";
+    case 0x94:
+      return "MEMOIZE";
+    case 'h':
+      return "BINGET";
+    case 'j':
+      return "LONG_BINGET";
+    case 0x85:
+      return "TUPLE1";
+    case 0x86:
+      return "TUPLE2";
+    case 0x87:
+      return "TUPLE3";
+    case 't':
+      return "TUPLE";
+    case 'R':
+      return "REDUCE";
+    case 'b':
+      return "BUILD";
+    case 0x81:
+      return "NEWOBJ";
+    case 0x92:
+      return "NEWOBJ_EX";
+    case 's':
+      return "SETITEM";
+    case 'u':
+      return "SETITEMS";
+    case 'a':
+      return "APPEND";
+    case 'e':
+      return "APPENDS";
+    case 'Q':
+      return "BINPERSID";
+    case 'P':
+      return "PERSID";
+    case 'I':
+      return "INT";
+    case 'L':
+      return "LONG";
+    case 'F':
+      return "FLOAT";
+    case 'S':
+      return "STRING";
+    case 'V':
+      return "UNICODE";
+    case 'i':
+      return "INST";
+    case 'o':
+      return "OBJ";
+    case 'd':
+      return "DICT";
+    case 'l':
+      return "LIST";
+    case 'g':
+      return "GET";
+    case 'p':
+      return "PUT";
+    case 0x82:
+      return "EXT1";
+    case 0x83:
+      return "EXT2";
+    case 0x84:
+      return "EXT4";
+    case 0x8f:
+      return "EMPTY_SET";
+    case 0x90:
+      return "ADDITEMS";
+    case 0x91:
+      return "FROZENSET";
+    case 0x96:
+      return "BYTEARRAY8";
+    case 0x97:
+      return "NEXT_BUFFER";
+    case 0x98:
+      return "READONLY_BUFFER";
+    default:
+      return "unknown";
   }
 }
 
@@ -108,14 +177,15 @@ class Unpickler {
  private:
   [[noreturn]] void fail(const std::string& what) const {
     char buf[96];
-    std::snprintf(buf, sizeof buf, "pickle opcode 0x%02x (%s) at byte %zu: ", op_,
-                  opcode_name(op_), op_pos_);
+    std::snprintf(buf, sizeof buf, "pickle opcode 0x%02x (%s) at byte %zu: ", op_, opcode_name(op_),
+                  op_pos_);
     throw ExportError(buf + what);
   }
 
   const uint8_t* take(uint64_t n) {
-    if (n > size_ - pos_) fail("needs " + std::to_string(n) + " bytes, only " +
-                               std::to_string(size_ - pos_) + " left (truncated pickle)");
+    if (n > size_ - pos_)
+      fail("needs " + std::to_string(n) + " bytes, only " + std::to_string(size_ - pos_) +
+           " left (truncated pickle)");
     const uint8_t* p = data_ + pos_;
     pos_ += size_t(n);
     return p;
@@ -123,7 +193,8 @@ class Unpickler {
   uint8_t u8() {
     if (pos_ >= size_) {
       op_pos_ = pos_;
-      throw ExportError("pickle ends at byte " + std::to_string(pos_) + " without STOP (truncated)");
+      throw ExportError("pickle ends at byte " + std::to_string(pos_) +
+                        " without STOP (truncated)");
     }
     return data_[pos_++];
   }
@@ -186,17 +257,17 @@ class Unpickler {
     g->name = std::move(name);
     return g;
   }
-  void memo_put(uint64_t key) {
-    memo_[key] = top();
-  }
+  void memo_put(uint64_t key) { memo_[key] = top(); }
   Ref memo_get(uint64_t key) {
     auto it = memo_.find(key);
     if (it == memo_.end()) fail("memo key " + std::to_string(key) + " was never stored");
     return it->second;
   }
   Ref apply(const Ref& callable, const Ref& args) {
-    if (callable->kind != Value::Kind::kGlobal) fail("calls " + describe(*callable) + ", not a global");
-    if (args->kind != Value::Kind::kTuple) fail("arguments are " + describe(*args) + ", not a tuple");
+    if (callable->kind != Value::Kind::kGlobal)
+      fail("calls " + describe(*callable) + ", not a global");
+    if (args->kind != Value::Kind::kTuple)
+      fail("arguments are " + describe(*args) + ", not a tuple");
     if (callable->module == "collections" && callable->name == "OrderedDict" && args->items.empty())
       return make(Value::Kind::kDict);
     Ref o = make(Value::Kind::kObject);
@@ -222,26 +293,65 @@ class Unpickler {
         if (proto < 2 || proto > 5) fail("protocol " + std::to_string(proto) + " (supported: 2-5)");
         return false;
       }
-      case 0x95: le(8); return false;  // FRAME: framing is only a read-ahead hint
-      case '.': return true;
-      case '(': marks_.push_back(stack_.size()); return false;
-      case '0': pop(); return false;
-      case '1': pop_mark(); return false;
-      case '2': push(top()); return false;
-      case '}': push(make(K::kDict)); return false;
-      case ']': push(make(K::kList)); return false;
-      case ')': push(make(K::kTuple)); return false;
-      case 'X': push(str(K::kStr, le(4))); return false;
-      case 0x8c: push(str(K::kStr, le(1))); return false;
-      case 0x8d: push(str(K::kStr, le(8))); return false;
-      case 'T': push(str(K::kStr, le(4))); return false;
-      case 'U': push(str(K::kStr, le(1))); return false;
-      case 'B': push(str(K::kBytes, le(4))); return false;
-      case 'C': push(str(K::kBytes, le(1))); return false;
-      case 0x8e: push(str(K::kBytes, le(8))); return false;
-      case 'J': push(integer(int32_t(uint32_t(le(4))))); return false;
-      case 'K': push(integer(int64_t(le(1)))); return false;
-      case 'M': push(integer(int64_t(le(2)))); return false;
+      case 0x95:
+        le(8);
+        return false;  // FRAME: framing is only a read-ahead hint
+      case '.':
+        return true;
+      case '(':
+        marks_.push_back(stack_.size());
+        return false;
+      case '0':
+        pop();
+        return false;
+      case '1':
+        pop_mark();
+        return false;
+      case '2':
+        push(top());
+        return false;
+      case '}':
+        push(make(K::kDict));
+        return false;
+      case ']':
+        push(make(K::kList));
+        return false;
+      case ')':
+        push(make(K::kTuple));
+        return false;
+      case 'X':
+        push(str(K::kStr, le(4)));
+        return false;
+      case 0x8c:
+        push(str(K::kStr, le(1)));
+        return false;
+      case 0x8d:
+        push(str(K::kStr, le(8)));
+        return false;
+      case 'T':
+        push(str(K::kStr, le(4)));
+        return false;
+      case 'U':
+        push(str(K::kStr, le(1)));
+        return false;
+      case 'B':
+        push(str(K::kBytes, le(4)));
+        return false;
+      case 'C':
+        push(str(K::kBytes, le(1)));
+        return false;
+      case 0x8e:
+        push(str(K::kBytes, le(8)));
+        return false;
+      case 'J':
+        push(integer(int32_t(uint32_t(le(4)))));
+        return false;
+      case 'K':
+        push(integer(int64_t(le(1))));
+        return false;
+      case 'M':
+        push(integer(int64_t(le(2))));
+        return false;
       case 0x8a:
       case 0x8b: {
         uint64_t n = le(op_ == 0x8a ? 1 : 4);
@@ -274,7 +384,9 @@ class Unpickler {
         push(v);
         return false;
       }
-      case 'N': push(make(K::kNone)); return false;
+      case 'N':
+        push(make(K::kNone));
+        return false;
       case 'c': {
         std::string module = line();
         push(global(module, line()));
@@ -286,11 +398,21 @@ class Unpickler {
         push(global(module->s, name->s));
         return false;
       }
-      case 'q': memo_put(le(1)); return false;
-      case 'r': memo_put(le(4)); return false;
-      case 0x94: memo_put(memo_.size()); return false;
-      case 'h': push(memo_get(le(1))); return false;
-      case 'j': push(memo_get(le(4))); return false;
+      case 'q':
+        memo_put(le(1));
+        return false;
+      case 'r':
+        memo_put(le(4));
+        return false;
+      case 0x94:
+        memo_put(memo_.size());
+        return false;
+      case 'h':
+        push(memo_get(le(1)));
+        return false;
+      case 'j':
+        push(memo_get(le(4)));
+        return false;
       case 0x85: {
         Ref a = pop();
         push(tuple({a}));
@@ -306,7 +428,9 @@ class Unpickler {
         push(tuple({a, b, c}));
         return false;
       }
-      case 't': push(tuple(pop_mark())); return false;
+      case 't':
+        push(tuple(pop_mark()));
+        return false;
       case 'R':
       case 0x81: {
         Ref args = pop(), callable = pop();
@@ -370,36 +494,54 @@ class Unpickler {
 
 const char* kind_name(Value::Kind k) {
   switch (k) {
-    case Value::Kind::kNone: return "None";
-    case Value::Kind::kBool: return "bool";
-    case Value::Kind::kInt: return "int";
-    case Value::Kind::kBigInt: return "int";
-    case Value::Kind::kFloat: return "float";
-    case Value::Kind::kStr: return "str";
-    case Value::Kind::kBytes: return "bytes";
-    case Value::Kind::kTuple: return "tuple";
-    case Value::Kind::kList: return "list";
-    case Value::Kind::kDict: return "dict";
-    case Value::Kind::kGlobal: return "global";
-    case Value::Kind::kObject: return "object";
-    case Value::Kind::kPersistent: return "persistent id";
+    case Value::Kind::kNone:
+      return "None";
+    case Value::Kind::kBool:
+      return "bool";
+    case Value::Kind::kInt:
+      return "int";
+    case Value::Kind::kBigInt:
+      return "int";
+    case Value::Kind::kFloat:
+      return "float";
+    case Value::Kind::kStr:
+      return "str";
+    case Value::Kind::kBytes:
+      return "bytes";
+    case Value::Kind::kTuple:
+      return "tuple";
+    case Value::Kind::kList:
+      return "list";
+    case Value::Kind::kDict:
+      return "dict";
+    case Value::Kind::kGlobal:
+      return "global";
+    case Value::Kind::kObject:
+      return "object";
+    case Value::Kind::kPersistent:
+      return "persistent id";
   }
   return "?";
 }
 
 std::string describe(const Value& v) {
   switch (v.kind) {
-    case Value::Kind::kNone: return "None";
-    case Value::Kind::kInt: return "an int " + std::to_string(v.i);
+    case Value::Kind::kNone:
+      return "None";
+    case Value::Kind::kInt:
+      return "an int " + std::to_string(v.i);
     case Value::Kind::kStr: {
       std::string shown = v.s.substr(0, 40);
       for (char& c : shown)
         if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';  // one line per error
       return "a str '" + shown + "'";
     }
-    case Value::Kind::kGlobal: return "the global " + v.qualified_name();
-    case Value::Kind::kObject: return "an object " + v.items[0]->qualified_name();
-    case Value::Kind::kBigInt: return "a big int";
+    case Value::Kind::kGlobal:
+      return "the global " + v.qualified_name();
+    case Value::Kind::kObject:
+      return "an object " + v.items[0]->qualified_name();
+    case Value::Kind::kBigInt:
+      return "a big int";
     default: {
       return std::string("a ") + kind_name(v.kind);
     }

@@ -17,7 +17,16 @@ using Ref = std::shared_ptr<Value>;
 
 struct Value {
   enum class Kind {
-    kNone, kBool, kInt, kBigInt, kFloat, kStr, kBytes, kTuple, kList, kDict,
+    kNone,
+    kBool,
+    kInt,
+    kBigInt,
+    kFloat,
+    kStr,
+    kBytes,
+    kTuple,
+    kList,
+    kDict,
     kGlobal,      // module + name
     kObject,      // callable (a kGlobal) applied to args, plus BUILD state if any
     kPersistent,  // BINPERSID: the persistent id tuple in items[0]

@@ -10,8 +10,10 @@ std::unique_ptr<caffe2::serialize::PyTorchStreamReader> open_zip(const std::stri
   } catch (const c10::Error& e) {
     std::string why = e.what_without_backtrace();
     why = why.substr(0, why.find('\n'));
-    throw ExportError(path + " starts like a zip archive but cannot be read as one (truncated or "
-                      "corrupt?): " + why);
+    throw ExportError(path +
+                      " starts like a zip archive but cannot be read as one (truncated or "
+                      "corrupt?): " +
+                      why);
   }
 }
 

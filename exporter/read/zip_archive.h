@@ -1,9 +1,9 @@
 // Opening a zip archive with LibTorch's reader, turning its exceptions into ExportError.
 #pragma once
+#include <caffe2/serialize/inline_container.h>
+
 #include <memory>
 #include <string>
-
-#include <caffe2/serialize/inline_container.h>
 
 #include "tvlite/exporter/state_dict.h"
 

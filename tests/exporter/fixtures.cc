@@ -1,5 +1,6 @@
 #include "fixtures.h"
 
+#include <doctest/doctest.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -7,8 +8,6 @@
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
-
-#include <doctest/doctest.h>
 
 namespace tvlite::test {
 

@@ -35,7 +35,8 @@ std::string error_of(const StateDict& sd, const std::string& arch = "") {
 }  // namespace
 
 TEST_CASE("the manifest lists torchvision's state_dict() exactly, in order") {
-  for (const char* arch : {"resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "alexnet"}) {
+  for (const char* arch :
+       {"resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "alexnet"}) {
     CAPTURE(arch);
     tvlite::schema::ArchConfig a;
     REQUIRE(tvlite::schema::arch_by_name(arch, 1000, &a));
@@ -51,7 +52,8 @@ TEST_CASE("the manifest lists torchvision's state_dict() exactly, in order") {
 }
 
 TEST_CASE("detection from keys and shapes") {
-  for (const char* arch : {"resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "alexnet"}) {
+  for (const char* arch :
+       {"resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "alexnet"}) {
     CAPTURE(arch);
     const StateDict sd = from_ref(arch);
     tvlite::schema::ArchConfig a = detect_arch(sd);
@@ -62,8 +64,8 @@ TEST_CASE("detection from keys and shapes") {
   CHECK(detect_arch(from_ref("resnet18_c10")).num_classes == 10);
   CHECK(detect_arch(from_ref("alexnet_c10")).num_classes == 10);
   CHECK(detect_arch(from_ref("alexnet_c10"), "alexnet").num_classes == 10);
-  CHECK(error_of(from_ref("resnet18"), "vgg16").find("unknown architecture 'vgg16'; supported: resnet18") !=
-        std::string::npos);
+  CHECK(error_of(from_ref("resnet18"), "vgg16")
+            .find("unknown architecture 'vgg16'; supported: resnet18") != std::string::npos);
   StateDict odd = from_ref("resnet18");
   Tensor extra;
   extra.name = "layer1.2.conv1.weight";  // a third block in stage 1
@@ -83,7 +85,7 @@ TEST_CASE("strict checking names every problem") {
   CHECK(p[1] == "size mismatch for fc.bias: file has [10], resnet18 expects [1000]");
 
   sd = from_ref("resnet18");
-  sd.erase(sd.begin());  // conv1.weight
+  sd.erase(sd.begin());             // conv1.weight
   sd[0].dtype = ElementType::kI32;  // bn1.weight
   Tensor extra;
   extra.name = "head.weight";
@@ -93,5 +95,6 @@ TEST_CASE("strict checking names every problem") {
   REQUIRE(p.size() == 3);
   CHECK(p[0] == "missing key conv1.weight (resnet18 expects [64, 3, 7, 7])");
   CHECK(p[1] == "unexpected key head.weight [3] (not part of resnet18)");
-  CHECK(p[2] == "dtype mismatch for bn1.weight: file has int32, resnet18 expects a floating-point tensor");
+  CHECK(p[2] ==
+        "dtype mismatch for bn1.weight: file has int32, resnet18 expects a floating-point tensor");
 }

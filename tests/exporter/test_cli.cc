@@ -1,11 +1,10 @@
 // tvlite-export as a user runs it: every architecture exported and compared bit-exactly with
 // PyTorch's tensors, the .tvl byte layout (schema/README.md), and every error path.
 #include <doctest/doctest.h>
+#include <flatbuffers/flatbuffers.h>
 
 #include <cstring>
 #include <fstream>
-
-#include <flatbuffers/flatbuffers.h>
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
@@ -17,8 +16,8 @@ using namespace tvlite::test;
 namespace {
 
 // Checks a .tvl against schema/README.md and against the python reference of its tensors.
-void check_tvl(const std::string& path, const std::vector<RefTensor>& ref,
-               const std::string& arch, int num_classes) {
+void check_tvl(const std::string& path, const std::vector<RefTensor>& ref, const std::string& arch,
+               int num_classes) {
   const std::vector<uint8_t> file = read_file(path);
   REQUIRE(file.size() >= 64);
   flatbuffers::Verifier verifier(file.data(), file.size());
@@ -62,7 +61,8 @@ void check_tvl(const std::string& path, const std::vector<RefTensor>& ref,
     const tvlite::fb::Tensor* t = m->tensors()->Get(i);
     CAPTURE(ref[i].name);
     REQUIRE(t->name()->str() == ref[i].name);
-    CHECK(t->dtype() == (ref[i].dtype == "int64" ? tvlite::fb::DType::I64 : tvlite::fb::DType::F32));
+    CHECK(t->dtype() ==
+          (ref[i].dtype == "int64" ? tvlite::fb::DType::I64 : tvlite::fb::DType::F32));
     std::vector<int64_t> shape(t->shape()->begin(), t->shape()->end());
     CHECK(shape == ref[i].shape);
     CHECK(t->offset() % 64 == 0);
@@ -108,17 +108,26 @@ void expect_failure(const std::vector<std::string>& args, const std::string& out
 }  // namespace
 
 TEST_CASE("every architecture exports bit-exactly from a zip state dict") {
-  for (const char* arch : {"resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "alexnet"}) {
+  for (const char* arch :
+       {"resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "alexnet"}) {
     SUBCASE(arch) { export_and_check(arch, arch, arch, 1000); }
   }
-  SUBCASE("resnet18, 10 classes") { export_and_check("resnet18_c10", "resnet18_c10", "resnet18", 10); }
+  SUBCASE("resnet18, 10 classes") {
+    export_and_check("resnet18_c10", "resnet18_c10", "resnet18", 10);
+  }
   SUBCASE("alexnet, 10 classes") { export_and_check("alexnet_c10", "alexnet_c10", "alexnet", 10); }
 }
 
 TEST_CASE("checkpoints, prefixes and the traps export the same tensors") {
-  SUBCASE("checkpoint dict under state_dict") { export_and_check("ckpt_state_dict", "resnet18", "resnet18", 1000); }
-  SUBCASE("checkpoint dict under model") { export_and_check("ckpt_model", "resnet18", "resnet18", 1000); }
-  SUBCASE("DataParallel module. prefix") { export_and_check("module_prefix", "resnet18", "resnet18", 1000); }
+  SUBCASE("checkpoint dict under state_dict") {
+    export_and_check("ckpt_state_dict", "resnet18", "resnet18", 1000);
+  }
+  SUBCASE("checkpoint dict under model") {
+    export_and_check("ckpt_model", "resnet18", "resnet18", 1000);
+  }
+  SUBCASE("DataParallel module. prefix") {
+    export_and_check("module_prefix", "resnet18", "resnet18", 1000);
+  }
   SUBCASE("TorchScript archive (TRAPS 6)") {
     export_and_check("resnet18_script", "resnet18", "resnet18", 1000, ".pt");
   }
@@ -134,15 +143,20 @@ TEST_CASE("checkpoints, prefixes and the traps export the same tensors") {
   SUBCASE("no num_batches_tracked (TRAPS 4)") {
     export_and_check("trap4_no_counters", "trap4_no_counters", "resnet18", 1000);
   }
-  SUBCASE("float16 widened exactly (TRAPS 5)") { export_and_check("trap5_half", "trap5_half", "resnet18", 1000); }
-  SUBCASE("bfloat16 widened exactly (TRAPS 5)") { export_and_check("trap5_bf16", "trap5_bf16", "resnet18", 1000); }
+  SUBCASE("float16 widened exactly (TRAPS 5)") {
+    export_and_check("trap5_half", "trap5_half", "resnet18", 1000);
+  }
+  SUBCASE("bfloat16 widened exactly (TRAPS 5)") {
+    export_and_check("trap5_bf16", "trap5_bf16", "resnet18", 1000);
+  }
 }
 
 TEST_CASE("the container decides, not the extension (TRAPS 6)") {
   // A zip state dict named .pt and a TorchScript archive named .pth.
   const std::string zip_pt = scratch("renamed_state_dict.pt");
   const std::string script_pth = scratch("renamed_script.pth");
-  std::ofstream(zip_pt, std::ios::binary) << std::ifstream(fixture("resnet18.pth"), std::ios::binary).rdbuf();
+  std::ofstream(zip_pt, std::ios::binary)
+      << std::ifstream(fixture("resnet18.pth"), std::ios::binary).rdbuf();
   std::ofstream(script_pth, std::ios::binary)
       << std::ifstream(fixture("resnet18_script.pt"), std::ios::binary).rdbuf();
   for (const std::string& in : {zip_pt, script_pth}) {
@@ -165,8 +179,8 @@ TEST_CASE("options reach the file") {
   }
   const std::string out = scratch("options.tvl");
   RunResult r = run_export({fixture("resnet18_c10.pth"), "-o", out, "--labels", labels, "--mean",
-                            "0.5,0.5,0.5", "--std=0.25,0.5,1", "--input-size", "160,192",
-                            "--arch", "resnet18"});
+                            "0.5,0.5,0.5", "--std=0.25,0.5,1", "--input-size", "160,192", "--arch",
+                            "resnet18"});
   INFO(r.err);
   REQUIRE(r.rc == 0);
   const std::vector<uint8_t> file = read_file(out);
@@ -185,7 +199,9 @@ TEST_CASE("options reach the file") {
 
 TEST_CASE("every failure: exit 1, error: lines, no output file") {
   const std::string out = scratch("failed.tvl");
-  SUBCASE("missing key") { expect_failure({fixture("bad_missing.pth"), "-o", out}, out, "missing key fc.bias"); }
+  SUBCASE("missing key") {
+    expect_failure({fixture("bad_missing.pth"), "-o", out}, out, "missing key fc.bias");
+  }
   SUBCASE("unexpected key") {
     expect_failure({fixture("bad_unexpected.pth"), "-o", out}, out, "unexpected key extra.weight");
   }
@@ -209,22 +225,35 @@ TEST_CASE("every failure: exit 1, error: lines, no output file") {
   SUBCASE("unrecognised architecture") {
     expect_failure({fixture("bad_unknown_arch.pth"), "-o", out}, out, "encoder.layers.0.weight");
   }
-  SUBCASE("a pickled list") { expect_failure({fixture("bad_list.pth"), "-o", out}, out, "holds a list"); }
-  SUBCASE("a whole pickled model") {
-    expect_failure({fixture("bad_whole_model.pth"), "-o", out}, out, "torchvision.models.resnet.ResNet");
+  SUBCASE("a pickled list") {
+    expect_failure({fixture("bad_list.pth"), "-o", out}, out, "holds a list");
   }
-  SUBCASE("a plain pickle") { expect_failure({fixture("bad_plain.pkl"), "-o", out}, out, "plain Python pickle"); }
+  SUBCASE("a whole pickled model") {
+    expect_failure({fixture("bad_whole_model.pth"), "-o", out}, out,
+                   "torchvision.models.resnet.ResNet");
+  }
+  SUBCASE("a plain pickle") {
+    expect_failure({fixture("bad_plain.pkl"), "-o", out}, out, "plain Python pickle");
+  }
   SUBCASE("dims promise more than the data (TRAPS 18)") {
     expect_failure({fixture("trap18_short.pth"), "-o", out}, out, "9408 elements");
   }
   SUBCASE("storage offset past the storage") {
     expect_failure({fixture("bad_offset.pth"), "-o", out}, out, "storage '0'");
   }
-  SUBCASE("zip without data.pkl") { expect_failure({fixture("bad_no_data_pkl.pth"), "-o", out}, out, "without data.pkl"); }
-  SUBCASE("truncated zip") { expect_failure({fixture("bad_truncated.pth"), "-o", out}, out, "truncated"); }
-  SUBCASE("garbage") { expect_failure({fixture("bad_garbage.pth"), "-o", out}, out, "not a PyTorch file"); }
+  SUBCASE("zip without data.pkl") {
+    expect_failure({fixture("bad_no_data_pkl.pth"), "-o", out}, out, "without data.pkl");
+  }
+  SUBCASE("truncated zip") {
+    expect_failure({fixture("bad_truncated.pth"), "-o", out}, out, "truncated");
+  }
+  SUBCASE("garbage") {
+    expect_failure({fixture("bad_garbage.pth"), "-o", out}, out, "not a PyTorch file");
+  }
   SUBCASE("empty file") { expect_failure({fixture("bad_empty.pth"), "-o", out}, out, "is empty"); }
-  SUBCASE("missing file") { expect_failure({fixture("no_such_file.pth"), "-o", out}, out, "No such file"); }
+  SUBCASE("missing file") {
+    expect_failure({fixture("no_such_file.pth"), "-o", out}, out, "No such file");
+  }
   SUBCASE("a directory") { expect_failure({fixture_dir(), "-o", out}, out, "is a directory"); }
   SUBCASE("output in a missing folder") {
     const std::string o = scratch("no/such/folder/x.tvl");
@@ -235,21 +264,24 @@ TEST_CASE("every failure: exit 1, error: lines, no output file") {
   }
   SUBCASE("no output given") { expect_failure({fixture("resnet18.pth")}, "", "no output file"); }
   SUBCASE("bad option values") {
-    expect_failure({fixture("resnet18.pth"), "-o", out, "--mean", "1,2"}, out, "three comma-separated");
+    expect_failure({fixture("resnet18.pth"), "-o", out, "--mean", "1,2"}, out,
+                   "three comma-separated");
     expect_failure({fixture("resnet18.pth"), "-o", out, "--std", "1,0,1"}, out, "positive");
     expect_failure({fixture("resnet18.pth"), "-o", out, "--bogus"}, out, "unknown option --bogus");
   }
   SUBCASE("labels that do not match the classes") {
     const std::string labels = scratch("three_labels.txt");
     std::ofstream(labels) << "a\nb\nc\n";
-    expect_failure({fixture("resnet18_c10.pth"), "-o", out, "--labels", labels}, out, "has 3 labels");
+    expect_failure({fixture("resnet18_c10.pth"), "-o", out, "--labels", labels}, out,
+                   "has 3 labels");
   }
 }
 
 TEST_CASE("a failed export leaves an existing output untouched, and no temporary behind") {
   const std::string out = scratch("existing.tvl");
   std::ofstream(out) << "precious";
-  for (const char* bad : {"bad_missing.pth", "bad_truncated.pth", "bad_garbage.pth", "trap18_short.pth"}) {
+  for (const char* bad :
+       {"bad_missing.pth", "bad_truncated.pth", "bad_garbage.pth", "trap18_short.pth"}) {
     CAPTURE(bad);
     RunResult r = run_export({fixture(bad), "-o", out});
     CHECK(r.rc == 1);
@@ -260,7 +292,8 @@ TEST_CASE("a failed export leaves an existing output untouched, and no temporary
   RunResult r = run_export({fixture("trap4_no_counters.pth"), "-o", out});
   REQUIRE(r.rc == 0);
   check_tvl(out, read_ref("trap4_no_counters"), "resnet18", 1000);
-  std::string listing_cmd = "ls -a '" + scratch("") + "' | grep -c 'tmp-' > '" + scratch("tmpcount") + "'";
+  std::string listing_cmd =
+      "ls -a '" + scratch("") + "' | grep -c 'tmp-' > '" + scratch("tmpcount") + "'";
   CHECK(std::system(listing_cmd.c_str()) != -1);
   std::vector<uint8_t> count = read_file(scratch("tmpcount"));
   CHECK(std::string(count.begin(), count.end()) == "0\n");

@@ -112,10 +112,12 @@ TEST_CASE("zip, legacy and TorchScript containers give identical tensors (TRAPS 
     CHECK(legacy[i].data == zip[i].data);
   }
   // The wrong reader says what the file is.
-  CHECK(error_of([] { read_zip_state_dict(fixture("resnet18_script.pt")); }).find("TorchScript archive") !=
-        std::string::npos);
-  CHECK(error_of([] { read_torchscript(fixture("resnet18_c10.pth")); }).find("not a TorchScript archive") !=
-        std::string::npos);
+  CHECK(error_of([] {
+          read_zip_state_dict(fixture("resnet18_script.pt"));
+        }).find("TorchScript archive") != std::string::npos);
+  CHECK(error_of([] {
+          read_torchscript(fixture("resnet18_c10.pth"));
+        }).find("not a TorchScript archive") != std::string::npos);
 }
 
 TEST_CASE("storage bounds are checked with overflow-safe arithmetic (TRAPS 18)") {
@@ -123,17 +125,21 @@ TEST_CASE("storage bounds are checked with overflow-safe arithmetic (TRAPS 18)")
   const auto* p = reinterpret_cast<const uint8_t*>(storage.data());
   Tensor t;
   t.dtype = ElementType::kF32;
-  CHECK(error_of([&] { copy_strided(p, 9407 * 4, 0, {64, 3, 7, 7}, {147, 49, 7, 1}, &t); })
-            .find("past the end") != std::string::npos);
+  CHECK(error_of([&] {
+          copy_strided(p, 9407 * 4, 0, {64, 3, 7, 7}, {147, 49, 7, 1}, &t);
+        }).find("past the end") != std::string::npos);
   CHECK_NOTHROW(copy_strided(p, 9407 * 4, 0, {9407}, {1}, &t));
   CHECK(t.data.size() == 9407 * 4);
   CHECK(error_of([&] { copy_strided(p, 9407 * 4, 9000, {408}, {1}, &t); }).find("past the end") !=
         std::string::npos);
-  CHECK(error_of([&] { copy_strided(p, 9407 * 4, 0, {int64_t(1) << 62, 4}, {1, 1}, &t); })
-            .find("impossibly large") != std::string::npos);
-  CHECK(error_of([&] { copy_strided(p, 9407 * 4, 0, {2, 2}, {int64_t(1) << 62, 1}, &t); })
-            .find("past the end") != std::string::npos);
-  CHECK(error_of([&] { copy_strided(p, 9407 * 4, -1, {2}, {1}, &t); }).find("negative") != std::string::npos);
+  CHECK(error_of([&] {
+          copy_strided(p, 9407 * 4, 0, {int64_t(1) << 62, 4}, {1, 1}, &t);
+        }).find("impossibly large") != std::string::npos);
+  CHECK(error_of([&] {
+          copy_strided(p, 9407 * 4, 0, {2, 2}, {int64_t(1) << 62, 1}, &t);
+        }).find("past the end") != std::string::npos);
+  CHECK(error_of([&] { copy_strided(p, 9407 * 4, -1, {2}, {1}, &t); }).find("negative") !=
+        std::string::npos);
   CHECK_NOTHROW(copy_strided(p, 0, 0, {0, 5}, {5, 1}, &t));  // empty tensors address nothing
   CHECK(t.data.empty());
 }
@@ -144,8 +150,12 @@ TEST_CASE("the unpickler is strict and names the opcode and offset") {
     return pickle::unpickle(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), &pos);
   };
   // {'a': [1, -2, 3.5, True, None, b'x']} at protocol 2.
-  const std::string ok("\x80\x02}q\x00X\x01\x00\x00\x00" "aq\x01]q\x02(K\x01J\xfe\xff\xff\xff"
-                       "G@\x0c\x00\x00\x00\x00\x00\x00\x88NC\x01" "xes.", 44);
+  const std::string ok(
+      "\x80\x02}q\x00X\x01\x00\x00\x00"
+      "aq\x01]q\x02(K\x01J\xfe\xff\xff\xff"
+      "G@\x0c\x00\x00\x00\x00\x00\x00\x88NC\x01"
+      "xes.",
+      44);
   pickle::Ref v = parse(ok);
   REQUIRE(v->kind == pickle::Value::Kind::kDict);
   REQUIRE(v->dict.size() == 1);
@@ -161,10 +171,14 @@ TEST_CASE("the unpickler is strict and names the opcode and offset") {
         "pickle opcode 0x49 (INT) at byte 2: is not supported by tvlite-export's unpickler");
   CHECK(error_of([&] { parse(std::string("\x80\x02X\xff\x00\x00\x00ab", 9)); }).find("truncated") !=
         std::string::npos);
-  CHECK(error_of([&] { parse(std::string("\x80\x02}", 3)); }).find("without STOP") != std::string::npos);
-  CHECK(error_of([&] { parse(std::string("\x80\x02h\x05.", 5)); }).find("never stored") != std::string::npos);
-  CHECK(error_of([&] { parse(std::string("\x80\x02s.", 4)); }).find("underflow") != std::string::npos);
-  CHECK(error_of([&] { parse(std::string("\x80\x09.", 3)); }).find("protocol 9") != std::string::npos);
+  CHECK(error_of([&] { parse(std::string("\x80\x02}", 3)); }).find("without STOP") !=
+        std::string::npos);
+  CHECK(error_of([&] { parse(std::string("\x80\x02h\x05.", 5)); }).find("never stored") !=
+        std::string::npos);
+  CHECK(error_of([&] { parse(std::string("\x80\x02s.", 4)); }).find("underflow") !=
+        std::string::npos);
+  CHECK(error_of([&] { parse(std::string("\x80\x09.", 3)); }).find("protocol 9") !=
+        std::string::npos);
   // Random bytes never crash it.
   uint32_t seed = 12345;
   for (int trial = 0; trial < 2000; ++trial) {

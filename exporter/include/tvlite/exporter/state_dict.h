@@ -17,10 +17,10 @@ size_t element_size(ElementType t);
 bool is_floating(ElementType t);
 
 struct Tensor {
-  std::string name;             // state-dict key, `module.` prefix already stripped
+  std::string name;  // state-dict key, `module.` prefix already stripped
   ElementType dtype = ElementType::kF32;
-  std::vector<int64_t> shape;   // empty for a scalar
-  std::vector<uint8_t> data;    // numel * element_size bytes, C-contiguous, little-endian
+  std::vector<int64_t> shape;  // empty for a scalar
+  std::vector<uint8_t> data;   // numel * element_size bytes, C-contiguous, little-endian
 
   int64_t numel() const;
 };

@@ -28,5 +28,4 @@ std::string producer_string();
 void write_tvl(const std::string& path, const schema::ArchConfig& arch, const InputOptions& input,
                const StateDict& sd);
 
-
 }  // namespace tvlite::exporter
