@@ -174,3 +174,17 @@ TEST_CASE("tvlite-inspect: text, json, verify, and malformed files") {
   CHECK(is_clean_error(r));
   CHECK(r.output.find("empty") != std::string::npos);
 }
+
+TEST_CASE("tvlite-bench: JSON with the figures, clean errors on bad input") {
+  const std::string m = shell_quote(model_path());
+  CommandResult r = run("tvlite-bench " + m + " --iters 2 --warmup 1 --shape 1x3x32x32 --json");
+  REQUIRE_MESSAGE(r.exit_code == 0, r.output);
+  for (const char* key : {"\"load_ms\":", "\"latency_ms\":{\"min\":", "\"median\":", "\"p90\":",
+                          "\"max\":", "\"peak_rss_kb\":", "\"arena_bytes\":"}) {
+    CHECK_MESSAGE(r.output.find(key) != std::string::npos, key);
+  }
+  CHECK(is_clean_error(run("tvlite-bench " + m + " --shape 1x3x32")));
+  CHECK(is_clean_error(run("tvlite-bench " + m + " --shape 1x4x32x32")));
+  CHECK(is_clean_error(run("tvlite-bench " + m + " --iters 0")));
+  CHECK(is_clean_error(run("tvlite-bench " + shell_quote(kDir + "/none.tvl"))));
+}
