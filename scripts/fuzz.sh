@@ -48,6 +48,7 @@ mkdir -p "$out/corpus" "$out/corpus-npy" "$out/large" "$out/artifacts" "$out/log
 # Regression inputs: crashes found earlier. Run without TVLITE_FUZZ_SKIP_KNOWN, so a fixed one
 # stops crashing and an unfixed one says so.
 known=()
+export UBSAN_OPTIONS=print_stacktrace=1
 for f in tests/fuzz_regressions/*.tvl; do
   [ -e "$f" ] || continue
   if ! "$out/fuzz_model" "$f" >"$out/logs/regress-$(basename "$f").log" 2>&1; then
@@ -78,7 +79,8 @@ printf '\x93NUMPY\x01\x00\x76\x00{'"'"'descr'"'"': '"'"'<f4'"'"', '"'"'fortran_o
   58 "" >"$out/corpus-npy/seed_2x3.npy"
 head -c 24 /dev/zero >>"$out/corpus-npy/seed_2x3.npy"
 
-# run TARGET SECONDS CORPUS DICT: fuzzes; prints "execs exec/s" from libFuzzer's final stats.
+# run TARGET SECONDS CORPUS DICT: fuzzes; sets execs and rate from libFuzzer's final stats.
+export UBSAN_OPTIONS=print_stacktrace=1
 crashed=0
 run() {
   local target=$1 secs=$2 corpus=$3 dict=$4 log="$out/logs/$1.log" rc=0
@@ -90,15 +92,13 @@ run() {
     grep -E "ERROR:|runtime error|SUMMARY|Test unit written" "$log" | head -5 >&2
     echo "fuzz: $target crashed (exit $rc); log: $log" >&2
   fi
-  local execs rate
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
-  echo "${execs:-0} ${rate:-0}"
+  execs=${execs:-0} rate=${rate:-0}
 }
-npy_seconds=$(( seconds / 6 > 10 ? seconds / 6 : 10 ))
-read -r npy_execs npy_rate < <(run fuzz_npy "$npy_seconds" "$out/corpus-npy" fuzz/npy.dict)
-echo "fuzz_npy: $npy_execs execs ($npy_rate exec/s), corpus $(find "$out/corpus-npy" -type f | wc -l) files"
-read -r execs rate < <(run fuzz_model "$seconds" "$out/corpus" fuzz/tvl.dict)
+run fuzz_npy "$(( seconds / 6 > 10 ? seconds / 6 : 10 ))" "$out/corpus-npy" fuzz/npy.dict
+echo "fuzz_npy: $execs execs ($rate exec/s), corpus $(find "$out/corpus-npy" -type f | wc -l) files"
+run fuzz_model "$seconds" "$out/corpus" fuzz/tvl.dict
 files=$(find "$out/corpus" -type f ! -name .seeded | wc -l)
 echo "fuzz: $execs execs, corpus $files files ($rate exec/s; ${#known[@]} known regression inputs still crash)"
 [ "$crashed" -eq 0 ] || exit 1
