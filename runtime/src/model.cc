@@ -2,7 +2,9 @@
 
 #include <cstring>
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
+#include <exception>
 
 #include "checked_math.h"
 #include "file_map.h"
@@ -98,7 +100,17 @@ Result<std::shared_ptr<const Model>> Model::from_buffer(const void* data, size_t
                     }() + " is not 64-byte aligned (" + std::to_string(addr % kAlign) +
                         " bytes past); align it or set copy_if_misaligned");
     }
-    model->owned_.resize(size + kAlign);
+    // A failed copy is an error value like any other: no exception may leave the runtime.
+    if (size > SIZE_MAX - kAlign) {
+      return Status(Code::kInvalidArgument, "model buffer size " + std::to_string(size) +
+                                                " leaves no room to align a copy");
+    }
+    try {
+      model->owned_.resize(size + kAlign);
+    } catch (const std::exception&) {  // bad_alloc, or length_error past max_size()
+      return Status(Code::kOutOfMemory, "cannot allocate an aligned copy of the " +
+                                            std::to_string(size) + "-byte model buffer");
+    }
     uint8_t* p = model->owned_.data();
     p += (kAlign - reinterpret_cast<uintptr_t>(p) % kAlign) % kAlign;
     std::memcpy(p, data, size);
@@ -132,7 +144,8 @@ Status Model::parse() {
   if (!flatbuffers::BufferHasIdentifier(base_, fb::ModelIdentifier())) {
     char id[5] = {0};
     std::memcpy(id, base_ + 4, 4);
-    for (char& c : id) c = (c >= 32 && c < 127) ? c : '?';
+    // Only the four identifier bytes: id[4] is the terminator and must stay NUL.
+    for (int i = 0; i < 4; ++i) id[i] = (id[i] >= 32 && id[i] < 127) ? id[i] : '?';
     return invalid(std::string("not a tvlite model: file identifier is '") + id +
                    "', expected 'TVLT'");
   }
