@@ -144,14 +144,14 @@ bool known_crash(const uint8_t* data, size_t size, const tvlite::fb::Model* m) {
       return true;
     }
   }
-  // 4. shape_vector_misaligned: the FlatBuffers verifier checks a vector's length field for
+  // 3. shape_vector_misaligned: the FlatBuffers verifier checks a vector's length field for
   //    4-byte alignment only, and Model::parse loads the [long] shape elements as int64_t.
   for (const tvlite::fb::Tensor* t : *m->tensors()) {
     if (t->shape() && reinterpret_cast<uintptr_t>(t->shape()->Data()) % alignof(int64_t) != 0) {
       return true;
     }
   }
-  // 3. extra_downsample_bn_shape: batch-norm tensors of a downsample whose element counts differ
+  // 4. extra_downsample_bn_shape: batch-norm tensors of a downsample whose element counts differ
   //    from the conv's output channels (unchecked for downsamples the manifest does not list).
   for (const tvlite::fb::Tensor* t : *m->tensors()) {
     const std::string name = t->name()->str();
