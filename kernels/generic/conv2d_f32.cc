@@ -74,6 +74,14 @@ size_t conv2d_f32_scratch_bytes(const Conv2dParams& p, int in_h, int in_w, int /
 
 void conv2d_f32(const Conv2dParams& p, int in_h, int in_w, const float* input, const float* weight,
                 const float* bias, float* output, void* scratch, Parallel* parallel) {
+  GemmEpilogue ep;
+  ep.shift = bias;
+  conv2d_f32_epilogue(p, in_h, in_w, input, weight, ep, output, scratch, parallel);
+}
+
+void conv2d_f32_epilogue(const Conv2dParams& p, int in_h, int in_w, const float* input,
+                         const float* weight, const GemmEpilogue& ep, float* output,
+                         void* scratch, Parallel* parallel) {
   assert(p.groups >= 1 && p.in_channels % p.groups == 0 && p.out_channels % p.groups == 0);
   assert(p.stride_h >= 1 && p.stride_w >= 1 && p.dilation_h >= 1 && p.dilation_w >= 1);
   assert(p.pad_h >= 0 && p.pad_w >= 0 && p.kernel_h >= 1 && p.kernel_w >= 1);
@@ -87,6 +95,7 @@ void conv2d_f32(const Conv2dParams& p, int in_h, int in_w, const float* input, c
   const int64_t out_hw = int64_t(out_h) * out_w;
   const bool pointwise = is_pointwise(p);
   assert(pointwise || scratch != nullptr);
+  assert(ep.residual == nullptr || ep.ldr >= out_hw);
   float* col = static_cast<float*>(scratch);
   for (int g = 0; g < p.groups; ++g) {
     const float* in_g = input + g * cin_g * in_hw;
@@ -96,9 +105,13 @@ void conv2d_f32(const Conv2dParams& p, int in_h, int in_w, const float* input, c
       parallel_run(parallel, k, im2col_rows, &t);
       b = col;
     }
-    gemm_f32(cout_g, out_hw, k, weight + g * cout_g * k, k, b, out_hw,
-             bias != nullptr ? bias + g * cout_g : nullptr, output + g * cout_g * out_hw, out_hw,
-             parallel);
+    const int64_t c0 = g * cout_g;
+    GemmEpilogue epg = ep;
+    if (ep.scale != nullptr) epg.scale = ep.scale + c0;
+    if (ep.shift != nullptr) epg.shift = ep.shift + c0;
+    if (ep.residual != nullptr) epg.residual = ep.residual + c0 * ep.ldr;
+    gemm_f32_epilogue(cout_g, out_hw, k, weight + c0 * k, k, b, out_hw, epg, output + c0 * out_hw,
+                      out_hw, parallel);
   }
 }
 

@@ -4,6 +4,7 @@
 // into NR-wide stack panels, each of which stays in L1 while every MR-row tile of the block runs
 // over it.
 #include <algorithm>
+#include <atomic>
 #include <cassert>
 
 #include "tvlite/kernels/cpu.h"
@@ -23,21 +24,24 @@ struct GemmTask {
   int64_t lda;
   const float* B;
   int64_t ldb;
-  const float* bias;
+  const GemmEpilogue* ep;
   float* C;
   int64_t ldc;
-  int64_t mc, nc, n_blocks;
+  int64_t mc, nc, m_blocks, n_blocks;
+  std::atomic<int64_t> next{0};  // threaded: the next block to take
 };
 
 // C[m0:m1, n0:n1] over the whole of K. B is packed kNcPack columns at a time, reading each
 // row of B contiguously (rows are far apart when N is large; one row per panel would touch a
-// new page for every k).
+// new page for every k). The epilogue runs in the micro-kernel on the last K slice.
 void gemm_block(const GemmTask& t, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
   const int MR = t.uk->mr, NR = t.uk->nr;
   alignas(64) float packed[kKc * kNcPack];
+  const GemmEpilogue& ep = *t.ep;
   for (int64_t k0 = 0; k0 < t.K; k0 += kKc) {
     const int64_t kc = std::min(kKc, t.K - k0);
     const bool accumulate = k0 > 0;
+    const bool last = k0 + kc == t.K;
     for (int64_t jb = n0; jb < n1; jb += kNcPack) {
       const int64_t ncb = std::min(kNcPack, n1 - jb);
       const int64_t panels = (ncb + NR - 1) / NR;
@@ -48,9 +52,13 @@ void gemm_block(const GemmTask& t, int64_t m0, int64_t m1, int64_t n0, int64_t n
           float* dst = packed + (pnl * kc + k) * NR;
           const int64_t j0 = pnl * NR;
           const int64_t nr = std::min<int64_t>(NR, ncb - j0);
-          int64_t j = 0;
-          for (; j < nr; ++j) dst[j] = b[j0 + j];
-          for (; j < NR; ++j) dst[j] = 0.0f;
+          if (nr == NR) {
+            for (int64_t j = 0; j < NR; ++j) dst[j] = b[j0 + j];
+          } else {
+            int64_t j = 0;
+            for (; j < nr; ++j) dst[j] = b[j0 + j];
+            for (; j < NR; ++j) dst[j] = 0.0f;
+          }
         }
       }
       for (int64_t pnl = 0; pnl < panels; ++pnl) {
@@ -59,51 +67,100 @@ void gemm_block(const GemmTask& t, int64_t m0, int64_t m1, int64_t n0, int64_t n
         const float* panel = packed + pnl * kc * NR;
         for (int64_t i0 = m0; i0 < m1; i0 += MR) {
           const int mr = int(std::min<int64_t>(MR, m1 - i0));
-          const float* bias = (!accumulate && t.bias != nullptr) ? t.bias + i0 : nullptr;
-          t.uk->fn(mr, nr, kc, t.A + i0 * t.lda + k0, t.lda, panel, bias, accumulate,
-                   t.C + i0 * t.ldc + j0, t.ldc);
+          GemmEpilogue tile;
+          if (last) {
+            tile.scale = ep.scale != nullptr ? ep.scale + i0 : nullptr;
+            tile.shift = ep.shift != nullptr ? ep.shift + i0 : nullptr;
+            tile.residual = ep.residual != nullptr ? ep.residual + i0 * ep.ldr + j0 : nullptr;
+            tile.ldr = ep.ldr;
+            tile.relu = ep.relu;
+          }
+          t.uk->fn(mr, nr, kc, t.A + i0 * t.lda + k0, t.lda, panel, accumulate,
+                   last ? &tile : nullptr, t.C + i0 * t.ldc + j0, t.ldc);
         }
       }
     }
   }
 }
 
-void gemm_tasks(void* ctx, int64_t begin, int64_t end, int /*thread_index*/) {
+void run_block(const GemmTask& t, int64_t task) {
+  const int64_t mb = task % t.m_blocks, nb = task / t.m_blocks;
+  const int64_t m0 = mb * t.mc, n0 = nb * t.nc;
+  gemm_block(t, m0, std::min(t.M, m0 + t.mc), n0, std::min(t.N, n0 + t.nc));
+}
+
+void gemm_serial(void* ctx, int64_t begin, int64_t end, int /*thread_index*/) {
   const GemmTask& t = *static_cast<const GemmTask*>(ctx);
-  for (int64_t task = begin; task < end; ++task) {
-    const int64_t mb = task / t.n_blocks, nb = task % t.n_blocks;
-    const int64_t m0 = mb * t.mc, n0 = nb * t.nc;
-    gemm_block(t, m0, std::min(t.M, m0 + t.mc), n0, std::min(t.N, n0 + t.nc));
+  for (int64_t task = begin; task < end; ++task) run_block(t, task);
+}
+
+// Threads take blocks one at a time, so a thread slowed by a neighbour on a shared machine
+// takes fewer of them.
+void gemm_dynamic(void* ctx, int64_t /*begin*/, int64_t /*end*/, int /*thread_index*/) {
+  GemmTask& t = *static_cast<GemmTask*>(ctx);
+  const int64_t total = t.m_blocks * t.n_blocks;
+  for (int64_t task = t.next.fetch_add(1, std::memory_order_relaxed); task < total;
+       task = t.next.fetch_add(1, std::memory_order_relaxed)) {
+    run_block(t, task);
   }
 }
 
 int64_t round_up(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
+int64_t ceil_div(int64_t x, int64_t m) { return (x + m - 1) / m; }
 
 }  // namespace
 
-void gemm_f32_with(const GemmUkernel& uk, int64_t M, int64_t N, int64_t K, const float* A,
-                   int64_t lda, const float* B, int64_t ldb, const float* bias, float* C,
-                   int64_t ldc, Parallel* parallel) {
+void gemm_f32_epilogue_with(const GemmUkernel& uk, int64_t M, int64_t N, int64_t K,
+                            const float* A, int64_t lda, const float* B, int64_t ldb,
+                            const GemmEpilogue& ep, float* C, int64_t ldc, Parallel* parallel) {
   assert(M >= 0 && N >= 0 && K >= 0);
   assert(lda >= K && ldb >= N && ldc >= N);
+  assert(ep.residual == nullptr || ep.ldr >= N);
   assert(uk.fn != nullptr && uk.nr <= kGemmMaxNr && uk.nr % 4 == 0 && uk.mr >= 1 && uk.mc >= 1);
   if (M == 0 || N == 0) return;
   if (K == 0) {
     for (int64_t m = 0; m < M; ++m) {
-      for (int64_t n = 0; n < N; ++n) C[m * ldc + n] = bias != nullptr ? bias[m] : 0.0f;
+      for (int64_t n = 0; n < N; ++n) C[m * ldc + n] = 0.0f;
     }
+    gemm_epilogue_f32_ref(M, N, ep, C, ldc);
     return;
   }
-  GemmTask t{&uk, M, N, K, A, lda, B, ldb, bias, C, ldc, 0, 0, 0};
+  GemmTask t;
+  t.uk = &uk;
+  t.M = M, t.N = N, t.K = K;
+  t.A = A, t.lda = lda, t.B = B, t.ldb = ldb, t.ep = &ep, t.C = C, t.ldc = ldc;
   t.mc = std::min(round_up(M, uk.mr), round_up(uk.mc, uk.mr));
-  const int64_t m_blocks = (M + t.mc - 1) / t.mc;
-  // One column block when serial; with threads, enough blocks (>= 4 per thread) to balance.
+  t.m_blocks = ceil_div(M, t.mc);
   const int threads = parallel_threads(parallel);
-  int64_t n_blocks = 1;
-  if (threads > 1) n_blocks = std::max<int64_t>(1, (4 * threads + m_blocks - 1) / m_blocks);
-  t.nc = round_up((N + n_blocks - 1) / n_blocks, uk.nr);
-  t.n_blocks = (N + t.nc - 1) / t.nc;
-  parallel_run(parallel, m_blocks * t.n_blocks, gemm_tasks, &t);
+  if (threads <= 1) {
+    // One column block: each packed panel of B serves every row of A.
+    t.nc = N;
+    t.n_blocks = 1;
+    parallel_run(nullptr, t.m_blocks, gemm_serial, &t);
+    return;
+  }
+  // At least kBlocksPerThread blocks per thread, cut along N first (whole NR panels), then along
+  // M when N has few panels (ResNet's 7x7 stage: N = 49).
+  constexpr int64_t kBlocksPerThread = 6;
+  const int64_t want = kBlocksPerThread * threads;
+  const int64_t n_panels = ceil_div(N, uk.nr), m_tiles = ceil_div(M, uk.mr);
+  int64_t n_blocks = std::min(n_panels, std::max<int64_t>(1, ceil_div(want, t.m_blocks)));
+  t.nc = ceil_div(n_panels, n_blocks) * uk.nr;
+  t.n_blocks = ceil_div(N, t.nc);
+  if (t.m_blocks * t.n_blocks < want) {
+    const int64_t m_blocks = std::min(m_tiles, ceil_div(want, t.n_blocks));
+    t.mc = ceil_div(m_tiles, m_blocks) * uk.mr;
+    t.m_blocks = ceil_div(M, t.mc);
+  }
+  parallel_run(parallel, std::min<int64_t>(threads, t.m_blocks * t.n_blocks), gemm_dynamic, &t);
+}
+
+void gemm_f32_with(const GemmUkernel& uk, int64_t M, int64_t N, int64_t K, const float* A,
+                   int64_t lda, const float* B, int64_t ldb, const float* bias, float* C,
+                   int64_t ldc, Parallel* parallel) {
+  GemmEpilogue ep;
+  ep.shift = bias;
+  gemm_f32_epilogue_with(uk, M, N, K, A, lda, B, ldb, ep, C, ldc, parallel);
 }
 
 const GemmUkernel* gemm_f32_ukernels(int* count) {
@@ -134,6 +191,13 @@ const GemmUkernel& gemm_f32_ukernel_default() {
 void gemm_f32(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const float* B,
               int64_t ldb, const float* bias, float* C, int64_t ldc, Parallel* parallel) {
   gemm_f32_with(gemm_f32_ukernel_default(), M, N, K, A, lda, B, ldb, bias, C, ldc, parallel);
+}
+
+void gemm_f32_epilogue(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda,
+                       const float* B, int64_t ldb, const GemmEpilogue& ep, float* C, int64_t ldc,
+                       Parallel* parallel) {
+  gemm_f32_epilogue_with(gemm_f32_ukernel_default(), M, N, K, A, lda, B, ldb, ep, C, ldc,
+                         parallel);
 }
 
 }  // namespace tvlite::kernels

@@ -20,8 +20,8 @@ inline void store4(float* p, v4f v) { std::memcpy(p, &v, sizeof(v)); }
 }  // namespace
 
 void gemm_f32_ukernel_6x8__portable(int mr, int nr, int64_t kc, const float* a, int64_t lda,
-                                    const float* packed_b, const float* bias, bool accumulate,
-                                    float* c, int64_t ldc) {
+                                    const float* packed_b, bool accumulate,
+                                    const GemmEpilogue* ep, float* c, int64_t ldc) {
   constexpr int MR = 6, NR = 8;
   assert(mr >= 1 && mr <= MR && nr >= 1 && nr <= NR && kc >= 1);
   // Rows past mr repeat the last real row: the same work, never stored.
@@ -45,12 +45,22 @@ void gemm_f32_ukernel_6x8__portable(int mr, int nr, int64_t kc, const float* a, 
     float row[NR];
     store4(row, acc[r][0]);
     store4(row + 4, acc[r][1]);
-    const float init = bias != nullptr ? bias[r] : 0.0f;
-    if (nr == NR) {
-      for (int j = 0; j < NR; ++j) cr[j] = row[j] + (accumulate ? cr[j] : init);
-    } else {
-      for (int j = 0; j < nr; ++j) cr[j] = row[j] + (accumulate ? cr[j] : init);
+    if (accumulate) {
+      for (int j = 0; j < nr; ++j) row[j] += cr[j];
     }
+    if (ep != nullptr) {
+      const float s = ep->scale != nullptr ? ep->scale[r] : 1.0f;
+      const float t = ep->shift != nullptr ? ep->shift[r] : 0.0f;
+      for (int j = 0; j < nr; ++j) row[j] = row[j] * s + t;
+      if (ep->residual != nullptr) {
+        const float* res = ep->residual + r * ep->ldr;
+        for (int j = 0; j < nr; ++j) row[j] += res[j];
+      }
+      if (ep->relu) {
+        for (int j = 0; j < nr; ++j) row[j] = row[j] > 0.0f ? row[j] : 0.0f;
+      }
+    }
+    for (int j = 0; j < nr; ++j) cr[j] = row[j];
   }
 }
 

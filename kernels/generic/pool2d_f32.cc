@@ -19,21 +19,23 @@ void interior(int in, int out, int kernel, int stride, int pad, int dilation, in
   if (*lo > *hi) *lo = *hi;
 }
 
-}  // namespace
-
-void max_pool2d_f32(const MaxPool2dParams& p, int64_t channels, int in_h, int in_w,
-                    const float* input, float* output) {
-  const int out_h =
-      max_pool2d_output_size(in_h, p.kernel_h, p.stride_h, p.pad_h, p.dilation_h, p.ceil_mode);
-  const int out_w =
-      max_pool2d_output_size(in_w, p.kernel_w, p.stride_w, p.pad_w, p.dilation_w, p.ceil_mode);
-  assert(out_h > 0 && out_w > 0 && channels >= 0);
+struct MaxPoolTask {
+  const MaxPool2dParams* p;
+  int in_h, in_w, out_h, out_w;
   int y_lo, y_hi, x_lo, x_hi;
-  interior(in_h, out_h, p.kernel_h, p.stride_h, p.pad_h, p.dilation_h, &y_lo, &y_hi);
-  interior(in_w, out_w, p.kernel_w, p.stride_w, p.pad_w, p.dilation_w, &x_lo, &x_hi);
-  for (int64_t c = 0; c < channels; ++c) {
-    const float* in_c = input + c * in_h * in_w;
-    float* out_c = output + c * out_h * out_w;
+  const float* input;
+  float* output;
+};
+
+// Channels [c0, c1).
+void max_pool_channels(void* ctx, int64_t c0, int64_t c1, int /*thread_index*/) {
+  const MaxPoolTask& t = *static_cast<const MaxPoolTask*>(ctx);
+  const MaxPool2dParams& p = *t.p;
+  const int in_h = t.in_h, in_w = t.in_w, out_h = t.out_h, out_w = t.out_w;
+  const int y_lo = t.y_lo, y_hi = t.y_hi, x_lo = t.x_lo, x_hi = t.x_hi;
+  for (int64_t c = c0; c < c1; ++c) {
+    const float* in_c = t.input + c * in_h * in_w;
+    float* out_c = t.output + c * out_h * out_w;
     for (int oy = 0; oy < out_h; ++oy) {
       const bool y_inside = oy >= y_lo && oy < y_hi;
       for (int ox = 0; ox < out_w; ++ox) {
@@ -63,6 +65,21 @@ void max_pool2d_f32(const MaxPool2dParams& p, int64_t channels, int in_h, int in
       }
     }
   }
+}
+
+}  // namespace
+
+void max_pool2d_f32(const MaxPool2dParams& p, int64_t channels, int in_h, int in_w,
+                    const float* input, float* output, Parallel* parallel) {
+  const int out_h =
+      max_pool2d_output_size(in_h, p.kernel_h, p.stride_h, p.pad_h, p.dilation_h, p.ceil_mode);
+  const int out_w =
+      max_pool2d_output_size(in_w, p.kernel_w, p.stride_w, p.pad_w, p.dilation_w, p.ceil_mode);
+  assert(out_h > 0 && out_w > 0 && channels >= 0);
+  MaxPoolTask t{&p, in_h, in_w, out_h, out_w, 0, 0, 0, 0, input, output};
+  interior(in_h, out_h, p.kernel_h, p.stride_h, p.pad_h, p.dilation_h, &t.y_lo, &t.y_hi);
+  interior(in_w, out_w, p.kernel_w, p.stride_w, p.pad_w, p.dilation_w, &t.x_lo, &t.x_hi);
+  parallel_run(parallel, channels, max_pool_channels, &t);
 }
 
 void adaptive_avg_pool2d_f32(int64_t channels, int in_h, int in_w, int out_h, int out_w,

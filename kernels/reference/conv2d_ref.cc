@@ -40,4 +40,13 @@ void conv2d_f32_ref(const Conv2dParams& p, int in_h, int in_w, const float* inpu
   }
 }
 
+void conv2d_f32_epilogue_ref(const Conv2dParams& p, int in_h, int in_w, const float* input,
+                             const float* weight, const GemmEpilogue& ep, float* output) {
+  conv2d_f32_ref(p, in_h, in_w, input, weight, nullptr, output);
+  const int64_t out_hw =
+      int64_t(conv2d_output_size(in_h, p.kernel_h, p.stride_h, p.pad_h, p.dilation_h)) *
+      conv2d_output_size(in_w, p.kernel_w, p.stride_w, p.pad_w, p.dilation_w);
+  gemm_epilogue_f32_ref(p.out_channels, out_hw, ep, output, out_hw);
+}
+
 }  // namespace tvlite::kernels

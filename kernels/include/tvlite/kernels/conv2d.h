@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "tvlite/kernels/gemm.h"
 #include "tvlite/kernels/parallel.h"
 
 namespace tvlite::kernels {
@@ -37,5 +38,16 @@ void conv2d_f32_ref(const Conv2dParams& p, int in_h, int in_w, const float* inpu
 size_t conv2d_f32_scratch_bytes(const Conv2dParams& p, int in_h, int in_w, int num_threads);
 void conv2d_f32(const Conv2dParams& p, int in_h, int in_w, const float* input, const float* weight,
                 const float* bias, float* output, void* scratch, Parallel* parallel);
+
+// The convolution with a fused epilogue (gemm.h) over [C_out x out_h*out_w]: per output channel
+// scale/shift, then residual [C_out, out_h, out_w] (ep.ldr = out_h*out_w; must not overlap
+// output), then ReLU. No bias: a conv bias goes into shift. Used for Conv->BatchNorm(->Add)
+// (->ReLU) chains, with batch norm folded as scale/shift so the weights stay untouched (zero-copy).
+// The _ref version is the specification: conv2d_f32_ref without bias, then gemm_epilogue_f32_ref.
+void conv2d_f32_epilogue_ref(const Conv2dParams& p, int in_h, int in_w, const float* input,
+                             const float* weight, const GemmEpilogue& ep, float* output);
+void conv2d_f32_epilogue(const Conv2dParams& p, int in_h, int in_w, const float* input,
+                         const float* weight, const GemmEpilogue& ep, float* output,
+                         void* scratch, Parallel* parallel);
 
 }  // namespace tvlite::kernels

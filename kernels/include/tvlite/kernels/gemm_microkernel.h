@@ -4,17 +4,19 @@
 #pragma once
 #include <cstdint>
 
+#include "tvlite/kernels/gemm.h"
 #include "tvlite/kernels/parallel.h"
 
 namespace tvlite::kernels {
 
-// Computes one tile C[mr x nr] = init + A[mr x kc] * Bp, with 1 <= mr <= MR, 1 <= nr <= NR.
+// Computes one tile C[mr x nr] = (accumulate ? C : 0) + A[mr x kc] * Bp, then, when ep is not
+// null (the last K slice), applies the epilogue (see gemm.h) with ep's pointers already offset to
+// the tile: scale[r], shift[r], residual[r * ldr + j]. 1 <= mr <= MR, 1 <= nr <= NR.
 // a: row r at a + r*lda (k contiguous). packed_b: [kc][NR], 32-byte aligned, zero beyond nr.
-// init: C's current values when accumulate, else bias[r] (bias may be null: zero).
 // Only the mr x nr elements of C are read or written.
 using GemmUkernelFn = void (*)(int mr, int nr, int64_t kc, const float* a, int64_t lda,
-                               const float* packed_b, const float* bias, bool accumulate, float* c,
-                               int64_t ldc);
+                               const float* packed_b, bool accumulate, const GemmEpilogue* ep,
+                               float* c, int64_t ldc);
 
 struct GemmUkernel {
   const char* name;
@@ -28,12 +30,12 @@ constexpr int kGemmMaxNr = 32;
 
 // Portable C++ (GCC/Clang vector extensions; any ISA).
 void gemm_f32_ukernel_6x8__portable(int mr, int nr, int64_t kc, const float* a, int64_t lda,
-                                    const float* packed_b, const float* bias, bool accumulate,
-                                    float* c, int64_t ldc);
+                                    const float* packed_b, bool accumulate,
+                                    const GemmEpilogue* ep, float* c, int64_t ldc);
 #if defined(__x86_64__)
 // Needs cpu_features() & kCpuFeatureAvx2.
 void gemm_f32_ukernel_6x16__avx2(int mr, int nr, int64_t kc, const float* a, int64_t lda,
-                                 const float* packed_b, const float* bias, bool accumulate,
+                                 const float* packed_b, bool accumulate, const GemmEpilogue* ep,
                                  float* c, int64_t ldc);
 #endif
 
@@ -47,5 +49,8 @@ const GemmUkernel& gemm_f32_ukernel_default();
 void gemm_f32_with(const GemmUkernel& ukernel, int64_t M, int64_t N, int64_t K, const float* A,
                    int64_t lda, const float* B, int64_t ldb, const float* bias, float* C,
                    int64_t ldc, Parallel* parallel);
+void gemm_f32_epilogue_with(const GemmUkernel& ukernel, int64_t M, int64_t N, int64_t K,
+                            const float* A, int64_t lda, const float* B, int64_t ldb,
+                            const GemmEpilogue& ep, float* C, int64_t ldc, Parallel* parallel);
 
 }  // namespace tvlite::kernels

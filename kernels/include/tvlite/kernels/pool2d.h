@@ -3,6 +3,8 @@
 #pragma once
 #include <cstdint>
 
+#include "tvlite/kernels/parallel.h"
+
 namespace tvlite::kernels {
 
 struct MaxPool2dParams {
@@ -20,8 +22,9 @@ int max_pool2d_output_size(int in, int kernel, int stride, int pad, int dilation
 // input: [channels, in_h, in_w] -> output: [channels, out_h, out_w]. Padding counts as -inf.
 void max_pool2d_f32_ref(const MaxPool2dParams& p, int64_t channels, int in_h, int in_w,
                         const float* input, float* output);
+// The fast version splits channels across `parallel` when given.
 void max_pool2d_f32(const MaxPool2dParams& p, int64_t channels, int in_h, int in_w,
-                    const float* input, float* output);
+                    const float* input, float* output, Parallel* parallel = nullptr);
 
 // Window i spans [floor(i*in/out), ceil((i+1)*in/out)), also when out > in.
 void adaptive_avg_pool2d_f32_ref(int64_t channels, int in_h, int in_w, int out_h, int out_w,
