@@ -17,15 +17,18 @@ enum class OpKind { kConv, kBatchNorm, kRelu, kMaxPool, kAdaptiveAvgPool, kAdd, 
 struct Op {
   OpKind kind = OpKind::kRelu;
   std::string name;            // state-dict prefix, e.g. "layer1.0.conv1", for messages
-  int in0 = -1, in1 = -1;      // input values (in1: second operand of kAdd)
+  int in0 = -1, in1 = -1;      // input values (in1: second operand of kAdd; residual of kConv)
   int out = -1;                // output value; == in0 for in-place ops (batch norm, relu)
-  bool relu = false;           // fused ReLU after batch norm / add
+  bool relu = false;           // fused ReLU after batch norm / add / conv
   // kConv
   kernels::Conv2dParams conv;
   // kConv, kLinear
   const float* weight = nullptr;
   const float* bias = nullptr;  // may be null
-  // kBatchNorm: y = x * scale + shift, folded once at open (tiny: one pair per channel)
+  // kBatchNorm: y = x * scale + shift, folded once at open (tiny: one pair per channel).
+  // kConv after fuse_graph(): when scale is not empty, the output is
+  // relu?(acc * scale + shift (+ in1)), with the conv's bias already folded into shift
+  // (TRAPS 11) and bias unused; when empty, relu?(acc + bias (+ in1)).
   std::vector<float> scale, shift;
   // kMaxPool
   kernels::MaxPool2dParams pool;

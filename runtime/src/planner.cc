@@ -100,6 +100,15 @@ Status plan_graph(const Graph& graph, const Shape4& input, int threads, Plan* pl
     }
     ValueShape out;
     TVLITE_RETURN_IF_ERROR(infer(op, in, &out));
+    if (op.kind == OpKind::kConv && op.in1 >= 0) {
+      // A fused residual: read while the output is written, so the two never share memory.
+      const ValueShape& r = plan->shapes[size_t(op.in1)];
+      if (r.n != out.n || r.c != out.c || r.h != out.h || r.w != out.w) {
+        return Status(Code::kInvalidArgument,
+                      "residual add of " + dims(out) + " and " + dims(r) + " after " + op.name);
+      }
+      last[size_t(op.in1)] = int(i);
+    }
     if (out.numel() > kMaxElements) {
       return Status(Code::kInvalidArgument, "input is too large: " + op.name + " output " + dims(out));
     }

@@ -3,6 +3,7 @@
 #include <cstring>
 #include <new>
 
+#include "fuse.h"
 #include "graph.h"
 #include "planner.h"
 #include "thread_pool.h"
@@ -23,6 +24,8 @@ using detail::ValueShape;
 
 struct Session::Impl {
   std::shared_ptr<const Model> model;
+  // The model's graph after fuse_graph(): what this session plans and runs.
+  Graph graph;
   detail::ThreadPool pool;
   Plan plan;
   bool planned = false;
@@ -30,10 +33,11 @@ struct Session::Impl {
   std::unique_ptr<uint8_t[]> arena_storage;
   uint8_t* arena = nullptr;
 
-  Impl(std::shared_ptr<const Model> m, int threads) : model(std::move(m)), pool(threads) {}
+  Impl(std::shared_ptr<const Model> m, int threads)
+      : model(std::move(m)), graph(detail::fuse_graph(model->graph())), pool(threads) {}
 
   float* value(int v, const float* input) {
-    if (v == model->graph().input_value) return const_cast<float*>(input);  // read-only use
+    if (v == graph.input_value) return const_cast<float*>(input);  // read-only use
     return reinterpret_cast<float*>(arena + plan.offsets[size_t(v)]);
   }
   void run_op(const Op& op, const float* input);
@@ -57,7 +61,7 @@ Result<std::unique_ptr<Session>> Session::create(std::shared_ptr<const Model> mo
   }
 }
 
-int64_t Session::num_classes() const { return impl_->model->graph().num_classes; }
+int64_t Session::num_classes() const { return impl_->graph.num_classes; }
 size_t Session::arena_bytes() const { return impl_->planned ? impl_->plan.arena_bytes : 0; }
 int Session::threads() const { return impl_->pool.num_threads(); }
 
@@ -69,7 +73,7 @@ Status Session::prepare(const Shape4& shape) {
   }
   s.planned = false;
   Plan plan;
-  TVLITE_RETURN_IF_ERROR(detail::plan_graph(s.model->graph(), shape, s.pool.num_threads(), &plan));
+  TVLITE_RETURN_IF_ERROR(detail::plan_graph(s.graph, shape, s.pool.num_threads(), &plan));
   if (plan.arena_bytes > (size_t(1) << 40)) {
     return Status(Code::kOutOfMemory, "arena of " + std::to_string(plan.arena_bytes) + " bytes");
   }
@@ -93,12 +97,20 @@ void Session::Impl::run_op(const Op& op, const float* input) {
   float* y = value(op.out, input);
   const int64_t in_image = in.c * in.h * in.w, out_image = out.c * out.h * out.w;
   switch (op.kind) {
-    case OpKind::kConv:
+    case OpKind::kConv: {
+      kernels::GemmEpilogue ep;
+      ep.scale = op.scale.empty() ? nullptr : op.scale.data();
+      ep.shift = op.scale.empty() ? op.bias : op.shift.data();
+      ep.relu = op.relu;
+      ep.ldr = out.h * out.w;
+      const float* residual = op.in1 >= 0 ? value(op.in1, input) : nullptr;
       for (int64_t n = 0; n < in.n; ++n) {
-        kernels::conv2d_f32(op.conv, int(in.h), int(in.w), x + n * in_image, op.weight, op.bias,
-                            y + n * out_image, arena + plan.scratch_offset, &pool);
+        ep.residual = residual != nullptr ? residual + n * out_image : nullptr;
+        kernels::conv2d_f32_epilogue(op.conv, int(in.h), int(in.w), x + n * in_image, op.weight,
+                                     ep, y + n * out_image, arena + plan.scratch_offset, &pool);
       }
       break;
+    }
     case OpKind::kBatchNorm:
       for (int64_t n = 0; n < in.n; ++n) {
         kernels::batch_norm_f32(in.c, in.h * in.w, x + n * in_image, op.scale.data(),
@@ -111,7 +123,7 @@ void Session::Impl::run_op(const Op& op, const float* input) {
     case OpKind::kMaxPool:
       for (int64_t n = 0; n < in.n; ++n) {
         kernels::max_pool2d_f32(op.pool, in.c, int(in.h), int(in.w), x + n * in_image,
-                                y + n * out_image);
+                                y + n * out_image, &pool);
       }
       break;
     case OpKind::kAdaptiveAvgPool:
@@ -138,7 +150,7 @@ Status Session::run(const Shape4& shape, const float* input, float* output) {
   // TRAPS 12: subnormal weights must not cost more. The caller's mode is restored after.
   const bool caller_flushes = kernels::flush_denormals_enabled();
   kernels::set_flush_denormals(true);
-  const Graph& g = s.model->graph();
+  const Graph& g = s.graph;
   for (const Op& op : g.ops) s.run_op(op, input);
   kernels::set_flush_denormals(caller_flushes);
   const ValueShape& o = s.plan.shapes[size_t(g.output_value)];
