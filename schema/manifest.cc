@@ -119,7 +119,9 @@ std::string supported_arch_names() {
 }
 
 int resnet_bottleneck_width(const ArchConfig& a, int planes) {
-  return int(int64_t(planes) * a.width_per_group / 64) * a.groups;
+  // In 64 bits: an untrusted file may carry huge groups x width_per_group (found by fuzzing).
+  const int64_t width = int64_t(planes) * a.width_per_group / 64 * a.groups;
+  return width > INT32_MAX ? INT32_MAX : int(width);
 }
 
 std::vector<ManifestEntry> arch_manifest(const ArchConfig& arch) {

@@ -60,6 +60,13 @@ int GraphBuilder::batch_norm(const std::string& name, int in, bool relu) {
   const float* m = f32(name + ".running_mean");
   const float* v = f32(name + ".running_var");
   if (!status_) return in;
+  for (const char* part : {".weight", ".bias", ".running_var"}) {
+    const TensorInfo* t = model_.find(name + part);
+    if (t->shape.size() != 1 || t->numel != mean->numel) {
+      status_ = Status(Code::kInvalidFile, "batch norm '" + name + "' tensors differ in size");
+      return in;
+    }
+  }
   graph_->ops.emplace_back();
   Op& op = graph_->ops.back();
   op.kind = OpKind::kBatchNorm;

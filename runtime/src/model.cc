@@ -205,7 +205,12 @@ Status Model::parse() {
         return invalid(label + " has rank " + std::to_string(ft->shape()->size()) +
                        " (at most " + std::to_string(kMaxRank) + ")");
       }
-      for (int64_t d : *ft->shape()) {
+      // [long] elements may sit at 4 mod 8 (the verifier checks only the length's alignment):
+      // read each one by memcpy (found by fuzzing under UBSan).
+      const uint8_t* dims = reinterpret_cast<const uint8_t*>(ft->shape()->Data());
+      for (flatbuffers::uoffset_t k = 0; k < ft->shape()->size(); ++k) {
+        int64_t d;
+        std::memcpy(&d, dims + k * sizeof(int64_t), sizeof d);
         if (d < 0) return invalid(label + " has a negative dimension " + std::to_string(d));
         t.shape.push_back(d);
         if (detail::mul_overflows(numel, uint64_t(d), &numel)) {
@@ -279,6 +284,10 @@ Status Model::parse() {
   if (cfg.groups < 1 || cfg.groups > 4096 || cfg.width_per_group < 1 ||
       cfg.width_per_group > 65536) {
     return invalid("ResNet groups/width_per_group out of range");
+  }
+  if (cfg.family == schema::ArchFamily::kResNet &&
+      schema::resnet_bottleneck_width(cfg, 512) > (1 << 16)) {
+    return invalid("ResNet groups x width_per_group gives over 65536 channels");
   }
   if (cfg.num_classes < 1 || cfg.num_classes > (1 << 24)) {
     return invalid("num_classes " + std::to_string(cfg.num_classes) + " out of range");
