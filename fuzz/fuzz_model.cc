@@ -128,53 +128,9 @@ const tvlite::fb::Model* verified_model(const uint8_t* data, size_t size) {
 
 // Inputs that reach one of the crashes in tests/fuzz_regressions/README.md (unfixed when this
 // harness was written). `m` is the verified root or null.
-bool known_crash(const uint8_t* data, size_t size, const tvlite::fb::Model* m) {
-  // 1. identifier_not_tvlt: Model::parse's message for a wrong identifier reads past id[5].
-  if (size >= 8 && std::memcmp(data + 4, "TVLT", 4) != 0) return true;
-  if (m == nullptr) return false;
-  const tvlite::fb::Architecture* a = m->arch();
-  const tvlite::fb::ResNetConfig* r = a->resnet();
-  // 2. bottleneck_width_overflow: int overflow in schema::resnet_bottleneck_width, for groups and
-  //    width_per_group inside the ranges Model::parse accepts ([1, 4096], [1, 65536]).
-  if (a->family() == tvlite::fb::Family::ResNet && r != nullptr &&
-      r->block() == tvlite::fb::BlockType::Bottleneck) {
-    const int64_t groups = r->groups(), wpg = r->width_per_group();
-    if (groups >= 1 && groups <= 4096 && wpg >= 1 && wpg <= 65536 &&
-        512 * wpg / 64 * groups > INT32_MAX) {
-      return true;
-    }
-  }
-  // 3. shape_vector_misaligned: the FlatBuffers verifier checks a vector's length field for
-  //    4-byte alignment only, and Model::parse loads the [long] shape elements as int64_t.
-  for (const tvlite::fb::Tensor* t : *m->tensors()) {
-    if (t->shape() && reinterpret_cast<uintptr_t>(t->shape()->Data()) % alignof(int64_t) != 0) {
-      return true;
-    }
-  }
-  // 4. extra_downsample_bn_shape: batch-norm tensors of a downsample whose element counts differ
-  //    from the conv's output channels (unchecked for downsamples the manifest does not list).
-  for (const tvlite::fb::Tensor* t : *m->tensors()) {
-    const std::string name = t->name()->str();
-    const std::string suffix = "downsample.0.weight";
-    if (name.size() < suffix.size() ||
-        name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0) {
-      continue;
-    }
-    if (t->shape() == nullptr || t->shape()->size() != 4) continue;
-    const int64_t channels = t->shape()->Get(0);
-    const std::string bn = name.substr(0, name.size() - 8) + "1.";
-    for (const tvlite::fb::Tensor* u : *m->tensors()) {
-      const std::string un = u->name()->str();
-      if (un.compare(0, bn.size(), bn) != 0) continue;
-      int64_t numel = 1;
-      if (u->shape()) {
-        for (int64_t d : *u->shape()) numel = __builtin_mul_overflow(numel, d, &numel) ? -1 : numel;
-      }
-      if (un != bn + "num_batches_tracked" && numel != channels) return true;
-    }
-  }
-  return false;
-}
+// All four crashes recorded in tests/fuzz_regressions are fixed; list an unfixed one here (with
+// its reproducer there) so that fuzzing runs go past it while it waits for its fix.
+bool known_crash(const uint8_t*, size_t, const tvlite::fb::Model*) { return false; }
 
 // The end of the file the verified FlatBuffer `m` describes (data region and every tensor), or 0
 // when there is none.
