@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs, from Debian 12's archive, what building and testing tvlite needs. Idempotent: runs
 # apt-get only when a package is missing. Needs root (or sudo).
+#   scripts/install-deps.sh        what the demo and the test suite need
+#   scripts/install-deps.sh --ci   also clang-14 and its runtimes, for the fuzzer (CI)
 set -euo pipefail
 
 packages=(
@@ -14,6 +16,9 @@ packages=(
   python3-sklearn python3-skimage           # the demo's real data: digits and photos
   libonnx-testdata                          # PyTorch-generated kernel cases
 )
+if [ "${1:-}" = "--ci" ]; then
+  packages+=(clang-14 libclang-rt-14-dev)   # libFuzzer with ASan/UBSan (scripts/fuzz.sh)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
