@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cassert>
+#include <cstring>
 
 #include "tvlite/kernels/cpu.h"
 #include "tvlite/kernels/gemm.h"
@@ -53,7 +54,7 @@ void gemm_block(const GemmTask& t, int64_t m0, int64_t m1, int64_t n0, int64_t n
           const int64_t j0 = pnl * NR;
           const int64_t nr = std::min<int64_t>(NR, ncb - j0);
           if (nr == NR) {
-            for (int64_t j = 0; j < NR; ++j) dst[j] = b[j0 + j];
+            std::memcpy(dst, b + j0, sizeof(float) * size_t(NR));
           } else {
             int64_t j = 0;
             for (; j < nr; ++j) dst[j] = b[j0 + j];
