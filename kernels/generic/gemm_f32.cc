@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <atomic>
 #include <cassert>
-#include <cstring>
 
 #include "tvlite/kernels/cpu.h"
 #include "tvlite/kernels/gemm.h"
@@ -53,8 +52,10 @@ void gemm_block(const GemmTask& t, int64_t m0, int64_t m1, int64_t n0, int64_t n
           float* dst = packed + (pnl * kc + k) * NR;
           const int64_t j0 = pnl * NR;
           const int64_t nr = std::min<int64_t>(NR, ncb - j0);
-          if (nr == NR) {
-            std::memcpy(dst, b + j0, sizeof(float) * size_t(NR));
+          if (nr == 16) {  // the AVX2 tile: a fixed-size copy the compiler keeps inline
+            for (int64_t j = 0; j < 16; ++j) dst[j] = b[j0 + j];
+          } else if (nr == NR) {
+            for (int64_t j = 0; j < NR; ++j) dst[j] = b[j0 + j];
           } else {
             int64_t j = 0;
             for (; j < nr; ++j) dst[j] = b[j0 + j];

@@ -23,7 +23,7 @@ namespace tvlite::detail {
 // counter for a short while before they sleep (a ResNet-50 inference issues ~100 jobs of a few
 // milliseconds or less; a futex wake-up per job would be a visible share of it).
 struct ThreadPool::State {
-  static constexpr int kSpins = 1 << 14;
+  static constexpr int kSpins = 1 << 12;
   static constexpr int kIndexBits = 16;  // threads <= 256
   int threads = 1;
   std::mutex mu;
