@@ -1,9 +1,10 @@
-// fma_peak [--ms N]: the machine's measured fp32 FMA peak, the ceiling bench/compare sets
+// fma_peak [--ms N] [--rounds N]: the machine's measured fp32 FMA peak, the ceiling bench/compare sets
 // tvlite's GFLOP/s against. Prints one JSON object:
 //   {"isa":"avx2_fma"|"avx512f","gflops":{"1":G1,"2":G2},"cpus":P}
 // Each thread runs kChains independent accumulator chains of vfmadd (enough to cover FMA latency x
 // the number of FMA pipes on current x86 cores: 4-5 cycles x 2 pipes), counting 2 FLOP per lane.
-// The best of several timed rounds is kept, since a shared machine only ever makes it slower.
+// The best of many short timed rounds (default 30 of ~25 ms per thread count) is kept: a shared
+// machine only ever makes a round slower, and a short round has a fair chance of a free core.
 // Built with -mavx2 -mfma; the AVX-512 loop has its own target attribute and runs only when the
 // CPU reports avx512f.
 #include <immintrin.h>
@@ -80,8 +81,11 @@ double measure(int threads, long outer, bool avx512) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  long round_ms = 150;
-  if (argc == 3 && std::strcmp(argv[1], "--ms") == 0) round_ms = std::max(10L, std::atol(argv[2]));
+  long round_ms = 25, rounds = 30;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    if (std::strcmp(argv[i], "--ms") == 0) round_ms = std::max(5L, std::atol(argv[i + 1]));
+    if (std::strcmp(argv[i], "--rounds") == 0) rounds = std::max(1L, std::atol(argv[i + 1]));
+  }
   const bool avx512 = __builtin_cpu_supports("avx512f");
   const int cpus = int(std::thread::hardware_concurrency());
 
@@ -99,7 +103,7 @@ int main(int argc, char** argv) {
   }
 
   double best[3] = {0, 0, 0};
-  for (int round = 0; round < 5; ++round) {
+  for (long round = 0; round < rounds; ++round) {
     for (int threads = 1; threads <= 2; ++threads) {
       best[threads] = std::max(best[threads], measure(threads, outer, avx512));
     }
