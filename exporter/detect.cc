@@ -3,6 +3,7 @@
 #include <climits>
 #include <cstdio>
 #include <map>
+#include <set>
 
 namespace tvlite::exporter {
 namespace {
@@ -42,10 +43,12 @@ std::string hint(const StateDict& sd) {
   if (any("backbone."))
     return "a detection or segmentation model wrapping a backbone (export the backbone's own state "
            "dict)";
+  if (any("features."))  // before layer1.: DenseNet's keys hold "denselayer1."
+    return "a features/classifier CNN (DenseNet, MobileNet, EfficientNet, ...) other than AlexNet "
+           "and VGG";
   if (any("layer1.")) return "a ResNet variant, but without the conv1/fc of torchvision's ResNet";
-  if (any("features."))
-    return "a features/classifier CNN (VGG, DenseNet, MobileNet, ...) other than AlexNet";
-  return "no ResNet layout (conv1, layer1-4, fc) and no AlexNet layout (features.N, classifier.N)";
+  return "no ResNet layout (conv1, layer1-4, fc) and no AlexNet or VGG layout (features.N, "
+         "classifier.N)";
 }
 
 std::string first_keys(const StateDict& sd) {
@@ -69,29 +72,79 @@ ArchConfig detect_resnet(const std::map<std::string, const Tensor*>& by_name, co
   }
   const int num_classes =
       classes_from(by_name.count("fc.weight") ? by_name.at("fc.weight") : nullptr, 1000);
-  if (bottleneck && by_name.count("layer1.0.conv1.weight")) {
-    const Tensor* w = by_name.at("layer1.0.conv1.weight");
-    if (!w->shape.empty() && w->shape[0] != 64)
-      throw ExportError("looks like a ResNeXt or Wide ResNet (layer1 bottleneck width " +
-                        std::to_string(w->shape[0]) +
-                        ", not 64), which is not supported yet; "
-                        "supported: " +
-                        schema::supported_arch_names());
+  // A bottleneck's width is width_per_group * groups (layer1's conv1 rows); its grouped 3x3 conv
+  // has width / groups = width_per_group input channels per group (conv2's second dimension).
+  int groups = 1, width_per_group = 64;
+  if (bottleneck && by_name.count("layer1.0.conv1.weight") &&
+      by_name.count("layer1.0.conv2.weight")) {
+    const Tensor* w1 = by_name.at("layer1.0.conv1.weight");
+    const Tensor* w2 = by_name.at("layer1.0.conv2.weight");
+    if (w1->shape.size() == 4 && w2->shape.size() == 4 && w2->shape[1] > 0 &&
+        w1->shape[0] % w2->shape[1] == 0 && w1->shape[0] <= 65536) {
+      width_per_group = int(w2->shape[1]);
+      groups = int(w1->shape[0] / w2->shape[1]);
+    }
   }
   for (const std::string& name : named_archs()) {
     ArchConfig a;
     schema::arch_by_name(name, num_classes, &a);
     if (a.family == ArchFamily::kResNet && a.layers == layers &&
-        (a.block == ResNetBlock::kBottleneck) == bottleneck)
+        (a.block == ResNetBlock::kBottleneck) == bottleneck && a.groups == groups &&
+        a.width_per_group == width_per_group)
       return a;
   }
   std::string blocks;
   for (int n : layers) blocks += (blocks.empty() ? "" : ", ") + std::to_string(n);
   throw ExportError(std::string("looks like a ResNet with ") +
-                    (bottleneck ? "bottleneck" : "basic") + " blocks [" + blocks +
-                    "] per stage, which is none of the supported "
-                    "architectures: " +
+                    (bottleneck ? "bottleneck" : "basic") + " blocks [" + blocks + "] per stage" +
+                    (bottleneck ? ", groups " + std::to_string(groups) + " and width_per_group " +
+                                      std::to_string(width_per_group)
+                                : std::string()) +
+                    ", which is none of the supported architectures: " +
                     schema::supported_arch_names() + " (pass --arch NAME to check it against one)");
+}
+
+// features.N names of a manifest or state dict, without the optional BN counters.
+std::set<std::string> feature_names(const std::vector<std::string>& names) {
+  std::set<std::string> out;
+  for (const std::string& n : names) {
+    if (n.rfind("features.", 0) != 0) continue;
+    const std::string suffix = ".num_batches_tracked";
+    if (n.size() > suffix.size() && n.compare(n.size() - suffix.size(), suffix.size(), suffix) == 0)
+      continue;
+    out.insert(n);
+  }
+  return out;
+}
+
+// VGG: the torchvision configuration whose features.N keys are exactly the file's.
+ArchConfig detect_vgg(const std::map<std::string, const Tensor*>& by_name, const StateDict& sd) {
+  std::vector<std::string> names;
+  for (const Tensor& t : sd) names.push_back(t.name);
+  const std::set<std::string> have = feature_names(names);
+  const int num_classes = classes_from(
+      by_name.count("classifier.6.weight") ? by_name.at("classifier.6.weight") : nullptr, 1000);
+  int convs = 0;
+  bool bn = false;
+  for (const std::string& n : have) {
+    const Tensor* t = by_name.at(n);
+    if (t->shape.size() == 4) ++convs;
+    if (n.find("running_mean") != std::string::npos) bn = true;
+  }
+  for (const std::string& name : named_archs()) {
+    ArchConfig a;
+    schema::arch_by_name(name, num_classes, &a);
+    if (a.family != ArchFamily::kVGG) continue;
+    std::vector<std::string> want;
+    for (const schema::ManifestEntry& e : schema::arch_manifest(a)) want.push_back(e.name);
+    if (feature_names(want) == have) return a;
+  }
+  throw ExportError("looks like a VGG (features.N with classifier.0) with " +
+                    std::to_string(convs) + " convolutions" +
+                    (bn ? " and batch norm" : " without batch norm") +
+                    ", but its features.N keys match none of vgg11/13/16/19" + (bn ? "_bn" : "") +
+                    "; supported: " + schema::supported_arch_names() +
+                    " (pass --arch NAME to check it against one)");
 }
 
 }  // namespace
@@ -105,7 +158,8 @@ ArchConfig detect_arch(const StateDict& sd, const std::string& arch_name) {
   };
   if (!arch_name.empty()) {
     ArchConfig a;
-    const Tensor* head = arch_name == "alexnet" ? find("classifier.6.weight") : find("fc.weight");
+    const bool classifier = arch_name == "alexnet" || arch_name.rfind("vgg", 0) == 0;
+    const Tensor* head = classifier ? find("classifier.6.weight") : find("fc.weight");
     if (!schema::arch_by_name(arch_name, classes_from(head, 1000), &a))
       throw ExportError("unknown architecture '" + arch_name +
                         "'; supported: " + schema::supported_arch_names());
@@ -118,11 +172,7 @@ ArchConfig detect_arch(const StateDict& sd, const std::string& arch_name) {
     schema::arch_by_name("alexnet", classes_from(find("classifier.6.weight"), 1000), &a);
     return a;
   }
-  if (f0 && find("classifier.0.weight"))
-    throw ExportError(
-        "looks like a VGG (features.N with classifier.0), which is not supported yet; "
-        "supported: " +
-        schema::supported_arch_names());
+  if (f0 && find("classifier.0.weight")) return detect_vgg(by_name, sd);
   throw ExportError("cannot recognise the architecture: the first keys are " + first_keys(sd) +
                     "; they suggest " + hint(sd) + "\nsupported architectures: " +
                     schema::supported_arch_names() + " (pass --arch NAME to force one)");

@@ -15,12 +15,11 @@ GraphBuilder::GraphBuilder(const Model& model, Graph* graph) : model_(model), gr
 }
 
 const float* GraphBuilder::f32(const std::string& name) {
-  const TensorInfo* t = model_.find(name);
-  if (t == nullptr || t->dtype != DType::kF32) {
-    if (status_) status_ = Status(Code::kInvalidFile, "missing f32 tensor '" + name + "'");
-    return nullptr;
+  const float* data = model_.f32_data(name);
+  if (data == nullptr) {
+    if (status_) status_ = Status(Code::kInvalidFile, "missing floating tensor '" + name + "'");
   }
-  return static_cast<const float*>(t->data);
+  return data;
 }
 
 Op& GraphBuilder::append(OpKind kind, const std::string& name, int in) {

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <exception>
 
+#include "build_vgg.h"
 #include "checked_math.h"
 #include "file_map.h"
 #include "graph.h"
@@ -25,6 +26,36 @@ bool host_is_little_endian() {
   uint8_t first;
   std::memcpy(&first, &probe, 1);
   return first == 1;
+}
+
+// IEEE binary16 -> binary32, exact for every value (subnormals, infinities, NaN payloads).
+float f16_to_f32(uint16_t h) {
+  const uint32_t sign = uint32_t(h & 0x8000) << 16;
+  uint32_t exp = (h >> 10) & 0x1f, man = h & 0x3ff, bits;
+  if (exp == 0x1f) {
+    bits = sign | 0x7f800000u | (man << 13);
+  } else if (exp != 0) {
+    bits = sign | ((exp + 112) << 23) | (man << 13);
+  } else if (man == 0) {
+    bits = sign;
+  } else {  // subnormal: normalise
+    int e = -1;
+    do {
+      man <<= 1;
+      ++e;
+    } while ((man & 0x400) == 0);
+    bits = sign | (uint32_t(112 - e) << 23) | ((man & 0x3ff) << 13);
+  }
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+// bfloat16 is the top half of a binary32.
+float bf16_to_f32(uint16_t h) {
+  const uint32_t bits = uint32_t(h) << 16;
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
 }
 
 Status invalid(std::string message) { return Status(Code::kInvalidFile, std::move(message)); }
@@ -276,10 +307,27 @@ Status Model::parse() {
     cfg.family = schema::ArchFamily::kAlexNet;
     cfg.num_classes = a->alexnet()->num_classes();
     arch_.family = "alexnet";
+  } else if (a->family() == fb::Family::VGG) {
+    const fb::VGGConfig* v = a->vgg();
+    if (!v || !v->layers()) return invalid("VGG architecture without its configuration");
+    if (v->layers()->size() > 64) return invalid("VGG configuration with more than 64 layers");
+    int convs = 0;
+    for (int n : *v->layers()) {
+      if (n < 0 || n > 65536) return invalid("VGG layer with " + std::to_string(n) + " channels");
+      convs += n != schema::kVGGMaxPool;
+      cfg.vgg_layers.push_back(n);
+    }
+    if (convs == 0) return invalid("VGG configuration without convolutions");
+    cfg.family = schema::ArchFamily::kVGG;
+    cfg.batch_norm = v->batch_norm();
+    cfg.num_classes = v->num_classes();
+    arch_.family = "vgg";
+    arch_.vgg_layers = cfg.vgg_layers;
+    arch_.batch_norm = cfg.batch_norm;
   } else {
     return Status(Code::kUnsupported, "architecture family code " +
                                           std::to_string(int(a->family())) +
-                                          " is not supported by this build (resnet, alexnet)");
+                                          " is not supported by this build (resnet, alexnet, vgg)");
   }
   if (cfg.groups < 1 || cfg.groups > 4096 || cfg.width_per_group < 1 ||
       cfg.width_per_group > 65536) {
@@ -324,8 +372,10 @@ Status Model::parse() {
     if (!(s > 0.0f)) return invalid("input std must be positive");
   }
 
-  // Every tensor the architecture needs, with its shape; compute kernels read only f32 for now.
+  // Every tensor the architecture needs, with its shape, in a floating dtype (the kernels
+  // compute in f32: f16/bf16 entries are widened below).
   std::string missing, mismatched;
+  std::vector<size_t> to_widen;
   for (const schema::ManifestEntry& e : schema::arch_manifest(cfg)) {
     const TensorInfo* t = find(e.name);
     if (e.kind == schema::EntryKind::kCounter) continue;  // optional, unused at inference
@@ -334,17 +384,68 @@ Status Model::parse() {
     } else if (t->shape != e.shape) {
       mismatched += (mismatched.empty() ? "" : "; ") + e.name + " is " + shape_string(t->shape) +
                     ", " + arch_.name + " needs " + shape_string(e.shape);
+    } else if (t->dtype == DType::kF16 || t->dtype == DType::kBF16) {
+      to_widen.push_back(size_t(t - tensors_.data()));
     } else if (t->dtype != DType::kF32) {
       return Status(Code::kUnsupported, "tensor '" + e.name + "' has dtype " +
-                                            to_string(t->dtype) + "; this build computes f32 only");
+                                            to_string(t->dtype) + "; a floating dtype is needed");
     }
   }
   if (!missing.empty()) return invalid("missing tensors for " + arch_.name + ": " + missing);
   if (!mismatched.empty()) return invalid("wrong tensor shapes: " + mismatched);
+  const Status widened = widen_to_f32(to_widen);
+  if (!widened) return widened;
 
   graph_ = std::make_unique<detail::Graph>();
-  return cfg.family == schema::ArchFamily::kAlexNet ? detail::build_alexnet(*this, graph_.get())
-                                                    : detail::build_resnet(*this, graph_.get());
+  switch (cfg.family) {
+    case schema::ArchFamily::kAlexNet:
+      return detail::build_alexnet(*this, graph_.get());
+    case schema::ArchFamily::kVGG:
+      return detail::build_vgg(*this, graph_.get());
+    case schema::ArchFamily::kResNet:
+      break;
+  }
+  return detail::build_resnet(*this, graph_.get());
+}
+
+// f16/bf16 weights are widened once, here, into one Model-owned buffer: such a model is not
+// zero-copy (f32 files are). Widening is exact; the file's bytes (and checksums) stay untouched.
+Status Model::widen_to_f32(const std::vector<size_t>& indices) {
+  f32_data_.assign(tensors_.size(), nullptr);
+  for (size_t i = 0; i < tensors_.size(); ++i) {
+    if (tensors_[i].dtype == DType::kF32) f32_data_[i] = static_cast<const float*>(tensors_[i].data);
+  }
+  uint64_t total = 0;
+  for (size_t i : indices) {
+    if (detail::add_overflows(total, uint64_t(tensors_[i].numel), &total)) {
+      return invalid("f16/bf16 tensors overflow when counted");
+    }
+  }
+  if (total == 0) return Status::ok();
+  try {
+    widened_.resize(size_t(total));
+  } catch (const std::exception&) {
+    return Status(Code::kOutOfMemory, "cannot allocate " + std::to_string(total * 4) +
+                                          " bytes to widen the f16/bf16 weights to f32");
+  }
+  float* out = widened_.data();
+  for (size_t i : indices) {
+    const TensorInfo& t = tensors_[i];
+    const uint8_t* in = static_cast<const uint8_t*>(t.data);
+    for (int64_t k = 0; k < t.numel; ++k) {
+      uint16_t h;
+      std::memcpy(&h, in + 2 * k, 2);
+      out[k] = t.dtype == DType::kF16 ? f16_to_f32(h) : bf16_to_f32(h);
+    }
+    f32_data_[i] = out;
+    out += t.numel;
+  }
+  return Status::ok();
+}
+
+const float* Model::f32_data(std::string_view name) const {
+  const auto it = index_.find(name);
+  return it == index_.end() || it->second >= f32_data_.size() ? nullptr : f32_data_[it->second];
 }
 
 const TensorInfo* Model::find(std::string_view name) const {

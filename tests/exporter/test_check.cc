@@ -64,8 +64,8 @@ TEST_CASE("detection from keys and shapes") {
   CHECK(detect_arch(from_ref("resnet18_c10")).num_classes == 10);
   CHECK(detect_arch(from_ref("alexnet_c10")).num_classes == 10);
   CHECK(detect_arch(from_ref("alexnet_c10"), "alexnet").num_classes == 10);
-  CHECK(error_of(from_ref("resnet18"), "vgg16")
-            .find("unknown architecture 'vgg16'; supported: resnet18") != std::string::npos);
+  CHECK(error_of(from_ref("resnet18"), "vgg17")
+            .find("unknown architecture 'vgg17'; supported: resnet18") != std::string::npos);
   StateDict odd = from_ref("resnet18");
   Tensor extra;
   extra.name = "layer1.2.conv1.weight";  // a third block in stage 1

@@ -43,12 +43,14 @@ struct TensorInfo {
 
 struct ArchInfo {
   std::string name;    // "resnet50"
-  std::string family;  // "resnet", "alexnet"
+  std::string family;  // "resnet", "alexnet", "vgg"
   std::string block;   // "basic" / "bottleneck" (ResNet only)
   std::vector<int> layers;
   int groups = 1;
   int width_per_group = 64;
   int num_classes = 0;
+  std::vector<int> vgg_layers;  // VGG: channels per 3x3 conv, 0 for MaxPool2d(2, 2)
+  bool batch_norm = false;      // VGG *_bn
 };
 
 struct InputInfo {
@@ -83,6 +85,11 @@ class Model {
   const InputInfo& input() const { return input_; }
   const std::vector<TensorInfo>& tensors() const { return tensors_; }
   const TensorInfo* find(std::string_view name) const;  // null when absent
+  // A floating tensor of the architecture as f32: in place for F32 tensors; F16/BF16 tensors
+  // were widened at open into a buffer the Model owns (so such files are not zero-copy).
+  // Null for absent or integer tensors. Valid as long as the Model.
+  const float* f32_data(std::string_view name) const;
+  bool is_zero_copy() const { return widened_.empty() && owned_.empty(); }
   int format_major() const { return format_major_; }
   int format_minor() const { return format_minor_; }
   const std::string& producer() const { return producer_; }
@@ -102,6 +109,7 @@ class Model {
   static Result<std::shared_ptr<const Model>> finish_open(std::unique_ptr<Model> model,
                                                           const OpenOptions& options);
   Status parse();
+  Status widen_to_f32(const std::vector<size_t>& indices);
 
   const uint8_t* base_ = nullptr;
   size_t size_ = 0;
@@ -115,10 +123,12 @@ class Model {
   std::vector<TensorInfo> tensors_;
   std::unordered_map<std::string_view, size_t> index_;  // name -> tensors_ position
   std::unique_ptr<detail::Graph> graph_;
+  std::vector<const float*> f32_data_;  // per tensors_ entry: f32 view, or null
+  std::vector<float> widened_;          // f16/bf16 tensors widened at open
 };
 
 // The format versions this build reads.
 constexpr int kFormatMajor = 1;
-constexpr int kFormatMinor = 0;
+constexpr int kFormatMinor = 1;  // 1.1: VGGConfig; F16/BF16 weights
 
 }  // namespace tvlite

@@ -8,18 +8,24 @@
 
 namespace tvlite::schema {
 
-enum class ArchFamily { kResNet, kAlexNet };
+enum class ArchFamily { kResNet, kAlexNet, kVGG };
 enum class ResNetBlock { kBasic, kBottleneck };
 
 struct ArchConfig {
-  std::string name;  // "resnet18", ..., "alexnet"
+  std::string name;  // "resnet18", ..., "resnext50_32x4d", "alexnet", "vgg16_bn"
   ArchFamily family = ArchFamily::kResNet;
   ResNetBlock block = ResNetBlock::kBasic;
   std::vector<int> layers;  // ResNet blocks per stage
   int groups = 1;
   int width_per_group = 64;
   int num_classes = 1000;
+  // VGG: an output channel count per 3x3 conv, kVGGMaxPool for MaxPool2d(2, 2) (torchvision's
+  // cfgs "A", "B", "D", "E" with "M" as 0); batch_norm for the *_bn variants.
+  std::vector<int> vgg_layers;
+  bool batch_norm = false;
 };
+
+constexpr int kVGGMaxPool = 0;
 
 enum class EntryKind {
   kFloat,    // a parameter or running statistic, any floating dtype
@@ -32,7 +38,9 @@ struct ManifestEntry {
   EntryKind kind = EntryKind::kFloat;
 };
 
-// Named torchvision configurations: resnet18/34/50/101/152, alexnet. False for an unknown name.
+// Named torchvision configurations: resnet18/34/50/101/152, resnext50_32x4d, resnext101_32x8d,
+// resnext101_64x4d, wide_resnet50_2, wide_resnet101_2, alexnet, vgg11/13/16/19 and their _bn
+// variants. False for an unknown name.
 bool arch_by_name(const std::string& name, int num_classes, ArchConfig* out);
 // The names arch_by_name accepts, comma-separated, for error messages.
 std::string supported_arch_names();

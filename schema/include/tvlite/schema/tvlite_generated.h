@@ -22,6 +22,9 @@ struct ResNetConfigBuilder;
 struct AlexNetConfig;
 struct AlexNetConfigBuilder;
 
+struct VGGConfig;
+struct VGGConfigBuilder;
+
 struct Architecture;
 struct ArchitectureBuilder;
 
@@ -276,13 +279,89 @@ inline flatbuffers::Offset<AlexNetConfig> CreateAlexNetConfig(
   return builder_.Finish();
 }
 
+struct VGGConfig FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
+  typedef VGGConfigBuilder Builder;
+  enum FlatBuffersVTableOffset FLATBUFFERS_VTABLE_UNDERLYING_TYPE {
+    VT_LAYERS = 4,
+    VT_BATCH_NORM = 6,
+    VT_NUM_CLASSES = 8
+  };
+  const flatbuffers::Vector<int32_t> *layers() const {
+    return GetPointer<const flatbuffers::Vector<int32_t> *>(VT_LAYERS);
+  }
+  bool batch_norm() const {
+    return GetField<uint8_t>(VT_BATCH_NORM, 0) != 0;
+  }
+  int32_t num_classes() const {
+    return GetField<int32_t>(VT_NUM_CLASSES, 0);
+  }
+  bool Verify(flatbuffers::Verifier &verifier) const {
+    return VerifyTableStart(verifier) &&
+           VerifyOffset(verifier, VT_LAYERS) &&
+           verifier.VerifyVector(layers()) &&
+           VerifyField<uint8_t>(verifier, VT_BATCH_NORM, 1) &&
+           VerifyField<int32_t>(verifier, VT_NUM_CLASSES, 4) &&
+           verifier.EndTable();
+  }
+};
+
+struct VGGConfigBuilder {
+  typedef VGGConfig Table;
+  flatbuffers::FlatBufferBuilder &fbb_;
+  flatbuffers::uoffset_t start_;
+  void add_layers(flatbuffers::Offset<flatbuffers::Vector<int32_t>> layers) {
+    fbb_.AddOffset(VGGConfig::VT_LAYERS, layers);
+  }
+  void add_batch_norm(bool batch_norm) {
+    fbb_.AddElement<uint8_t>(VGGConfig::VT_BATCH_NORM, static_cast<uint8_t>(batch_norm), 0);
+  }
+  void add_num_classes(int32_t num_classes) {
+    fbb_.AddElement<int32_t>(VGGConfig::VT_NUM_CLASSES, num_classes, 0);
+  }
+  explicit VGGConfigBuilder(flatbuffers::FlatBufferBuilder &_fbb)
+        : fbb_(_fbb) {
+    start_ = fbb_.StartTable();
+  }
+  flatbuffers::Offset<VGGConfig> Finish() {
+    const auto end = fbb_.EndTable(start_);
+    auto o = flatbuffers::Offset<VGGConfig>(end);
+    return o;
+  }
+};
+
+inline flatbuffers::Offset<VGGConfig> CreateVGGConfig(
+    flatbuffers::FlatBufferBuilder &_fbb,
+    flatbuffers::Offset<flatbuffers::Vector<int32_t>> layers = 0,
+    bool batch_norm = false,
+    int32_t num_classes = 0) {
+  VGGConfigBuilder builder_(_fbb);
+  builder_.add_num_classes(num_classes);
+  builder_.add_layers(layers);
+  builder_.add_batch_norm(batch_norm);
+  return builder_.Finish();
+}
+
+inline flatbuffers::Offset<VGGConfig> CreateVGGConfigDirect(
+    flatbuffers::FlatBufferBuilder &_fbb,
+    const std::vector<int32_t> *layers = nullptr,
+    bool batch_norm = false,
+    int32_t num_classes = 0) {
+  auto layers__ = layers ? _fbb.CreateVector<int32_t>(*layers) : 0;
+  return tvlite::fb::CreateVGGConfig(
+      _fbb,
+      layers__,
+      batch_norm,
+      num_classes);
+}
+
 struct Architecture FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
   typedef ArchitectureBuilder Builder;
   enum FlatBuffersVTableOffset FLATBUFFERS_VTABLE_UNDERLYING_TYPE {
     VT_NAME = 4,
     VT_FAMILY = 6,
     VT_RESNET = 8,
-    VT_ALEXNET = 10
+    VT_ALEXNET = 10,
+    VT_VGG = 12
   };
   const flatbuffers::String *name() const {
     return GetPointer<const flatbuffers::String *>(VT_NAME);
@@ -296,6 +375,9 @@ struct Architecture FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
   const tvlite::fb::AlexNetConfig *alexnet() const {
     return GetPointer<const tvlite::fb::AlexNetConfig *>(VT_ALEXNET);
   }
+  const tvlite::fb::VGGConfig *vgg() const {
+    return GetPointer<const tvlite::fb::VGGConfig *>(VT_VGG);
+  }
   bool Verify(flatbuffers::Verifier &verifier) const {
     return VerifyTableStart(verifier) &&
            VerifyOffset(verifier, VT_NAME) &&
@@ -305,6 +387,8 @@ struct Architecture FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
            verifier.VerifyTable(resnet()) &&
            VerifyOffset(verifier, VT_ALEXNET) &&
            verifier.VerifyTable(alexnet()) &&
+           VerifyOffset(verifier, VT_VGG) &&
+           verifier.VerifyTable(vgg()) &&
            verifier.EndTable();
   }
 };
@@ -325,6 +409,9 @@ struct ArchitectureBuilder {
   void add_alexnet(flatbuffers::Offset<tvlite::fb::AlexNetConfig> alexnet) {
     fbb_.AddOffset(Architecture::VT_ALEXNET, alexnet);
   }
+  void add_vgg(flatbuffers::Offset<tvlite::fb::VGGConfig> vgg) {
+    fbb_.AddOffset(Architecture::VT_VGG, vgg);
+  }
   explicit ArchitectureBuilder(flatbuffers::FlatBufferBuilder &_fbb)
         : fbb_(_fbb) {
     start_ = fbb_.StartTable();
@@ -341,8 +428,10 @@ inline flatbuffers::Offset<Architecture> CreateArchitecture(
     flatbuffers::Offset<flatbuffers::String> name = 0,
     tvlite::fb::Family family = tvlite::fb::Family::Unknown,
     flatbuffers::Offset<tvlite::fb::ResNetConfig> resnet = 0,
-    flatbuffers::Offset<tvlite::fb::AlexNetConfig> alexnet = 0) {
+    flatbuffers::Offset<tvlite::fb::AlexNetConfig> alexnet = 0,
+    flatbuffers::Offset<tvlite::fb::VGGConfig> vgg = 0) {
   ArchitectureBuilder builder_(_fbb);
+  builder_.add_vgg(vgg);
   builder_.add_alexnet(alexnet);
   builder_.add_resnet(resnet);
   builder_.add_name(name);
@@ -355,14 +444,16 @@ inline flatbuffers::Offset<Architecture> CreateArchitectureDirect(
     const char *name = nullptr,
     tvlite::fb::Family family = tvlite::fb::Family::Unknown,
     flatbuffers::Offset<tvlite::fb::ResNetConfig> resnet = 0,
-    flatbuffers::Offset<tvlite::fb::AlexNetConfig> alexnet = 0) {
+    flatbuffers::Offset<tvlite::fb::AlexNetConfig> alexnet = 0,
+    flatbuffers::Offset<tvlite::fb::VGGConfig> vgg = 0) {
   auto name__ = name ? _fbb.CreateString(name) : 0;
   return tvlite::fb::CreateArchitecture(
       _fbb,
       name__,
       family,
       resnet,
-      alexnet);
+      alexnet,
+      vgg);
 }
 
 struct InputSpec FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
