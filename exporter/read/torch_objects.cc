@@ -114,6 +114,10 @@ bool tensor_spec(const Ref& v, TensorSpec* t) {
 void collect(const Ref& v, std::map<std::string, StorageRef>* out, std::set<const Value*>* seen) {
   if (!v || !seen->insert(v.get()).second) return;
   if (v->kind == K::kPersistent) {
+    const Ref& pid = v->items[0];
+    if (pid->kind == K::kTuple && !pid->items.empty() && pid->items[0]->kind == K::kStr &&
+        pid->items[0]->s == "module")
+      return;  // a legacy file's record of an nn.Module class, not a storage
     StorageRef s = storage_from_persistent(*v);
     out->emplace(s.key, s);
     return;
@@ -132,8 +136,9 @@ const Value* find_value(const Value& dict, const char* key) {
 }
 
 std::string whole_model_error(const Value& obj) {
-  return "the file holds a whole pickled object (" + obj.items[0]->qualified_name() +
-         "), not a state dict; re-save it with torch.save(model.state_dict(), PATH)";
+  return "the file holds a pickled object (" + obj.items[0]->qualified_name() +
+         ") that is not an nn.Module tree (no _parameters/_buffers/_modules); re-save it with "
+         "torch.save(model.state_dict(), PATH)";
 }
 
 std::string first_keys(const Value& dict) {
@@ -147,26 +152,134 @@ std::string first_keys(const Value& dict) {
   return s.empty() ? "(none)" : s;
 }
 
-// The dict holding the tensors: the top level, or a checkpoint's entry.
-const Value& find_state_dict(const Value& root) {
+using Entries = std::vector<std::pair<std::string, Ref>>;
+
+// The state of a pickled nn.Module: the BUILD state of a NEWOBJ/REDUCE object, a dict with
+// _parameters, _buffers and _modules (OrderedDicts). Null if obj is not one.
+const Value* module_state(const Value& obj) {
+  if (obj.kind != K::kObject || obj.items.size() < 3) return nullptr;
+  const Value& state = *obj.items[2];
+  if (state.kind != K::kDict) return nullptr;
+  const Value* params = find_value(state, "_parameters");
+  const Value* modules = find_value(state, "_modules");
+  if (!params || params->kind != K::kDict || !modules || modules->kind != K::kDict) return nullptr;
+  return &state;
+}
+
+// Names in a module's _non_persistent_buffers_set (pickled as builtins.set([names])).
+std::set<std::string> non_persistent(const Value& state) {
+  std::set<std::string> out;
+  const Value* s = find_value(state, "_non_persistent_buffers_set");
+  if (!s || s->kind != K::kObject || s->items.size() < 2) return out;
+  for (const Ref& arg : s->items[1]->items)
+    if (arg->kind == K::kList)
+      for (const Ref& e : arg->items)
+        if (e->kind == K::kStr) out.insert(e->s);
+  return out;
+}
+
+// nn.Module.state_dict() order: own parameters, own persistent buffers, then each child.
+void walk_module(const Value& state, const std::string& prefix, int depth, Entries* out) {
+  if (depth > 256) throw ExportError("module tree deeper than 256 levels");
+  const std::set<std::string> skip = non_persistent(state);
+  for (const char* table : {"_parameters", "_buffers"}) {
+    const Value* d = find_value(state, table);
+    if (!d || d->kind != K::kDict) continue;
+    for (const auto& [k, v] : d->dict) {
+      if (k->kind != K::kStr)
+        throw ExportError(std::string(table) + " has a key that is " + describe(*k));
+      if (v->kind == K::kNone || (table[1] == 'b' && skip.count(k->s))) continue;
+      out->emplace_back(prefix + k->s, v);
+    }
+  }
+  const Value* modules = find_value(state, "_modules");
+  for (const auto& [k, v] : modules->dict) {
+    if (k->kind != K::kStr) throw ExportError("_modules has a key that is " + describe(*k));
+    if (v->kind == K::kNone) continue;
+    const Value* child = module_state(*v);
+    if (!child)
+      throw ExportError("submodule '" + prefix + k->s + "' is " + describe(*v) +
+                        ", not a pickled nn.Module");
+    walk_module(*child, prefix + k->s + ".", depth + 1, out);
+  }
+}
+
+bool has_tensor(const Value& dict) {
+  TensorSpec t;
+  for (const auto& [k, v] : dict.dict)
+    if (tensor_spec(v, &t)) return true;
+  return false;
+}
+
+Entries dict_entries(const Value& dict) {
+  Entries out;
+  for (const auto& [k, v] : dict.dict) {
+    if (k->kind != K::kStr) throw ExportError("state dict has a key that is " + describe(*k));
+    out.emplace_back(k->s, v);
+  }
+  return out;
+}
+
+// A state dict, a whole pickled module, or a checkpoint holding one of them under a usual key,
+// possibly one level further down ({'checkpoint': {'model': ...}} or {'model': {'state_dict':}}).
+bool find_entries(const Value& v, int depth, Entries* out) {
+  if (v.kind == K::kObject) {
+    const Value* state = module_state(v);
+    if (!state) return false;
+    walk_module(*state, "", 0, out);
+    return true;
+  }
+  if (v.kind != K::kDict) return false;
+  // A checkpoint's usual keys first: it may hold loose tensors next to its state dict.
+  if (depth < 2) {
+    for (const char* key : {"state_dict", "model_state_dict", "model", "net"}) {
+      const Value* e = find_value(v, key);
+      if (e && (e->kind == K::kDict || e->kind == K::kObject) && find_entries(*e, depth + 1, out))
+        return true;
+    }
+  }
+  if (has_tensor(v)) {
+    *out = dict_entries(v);
+    return true;
+  }
+  if (depth >= 1) return false;
+  for (const auto& [k, e] : v.dict)  // one level of any other name
+    if (e->kind == K::kDict && find_entries(*e, depth + 1, out)) return true;
+  return false;
+}
+
+// The (name, tensor) entries of the file: the top level, a checkpoint's entry, or a module tree.
+Entries find_state_dict(const Value& root) {
+  Entries out;
+  if (find_entries(root, 0, &out)) return out;
   if (root.kind == K::kObject) throw ExportError(whole_model_error(root));
   if (root.kind != K::kDict)
     throw ExportError("the file holds " + describe(root) +
-                      ", not a dict (a state dict or a checkpoint dict)");
+                      ", not a dict (a state dict or a checkpoint dict) or an nn.Module");
   for (const char* key : {"state_dict", "model_state_dict", "model", "net"}) {
     const Value* v = find_value(root, key);
-    if (!v) continue;
-    if (v->kind == K::kDict) return *v;
-    if (v->kind == K::kObject) throw ExportError(whole_model_error(*v));
+    if (v && v->kind == K::kObject) throw ExportError(whole_model_error(*v));
   }
-  TensorSpec t;
-  for (const auto& [k, v] : root.dict)
-    if (tensor_spec(v, &t)) return root;
   if (root.dict.empty()) throw ExportError("the file holds an empty dict");
   throw ExportError(
       "no state dict found: the top-level dict has no tensors and none of the keys "
-      "state_dict, model_state_dict, model, net; its keys are " +
+      "state_dict, model_state_dict, model, net (nor any dict one level down) holds them; its "
+      "keys are " +
       first_keys(root));
+}
+
+// Wrapper prefixes (DataParallel's `module.`, Lightning-style `model.`) shared by every key.
+void strip_common_prefixes(Entries* entries) {
+  for (int round = 0; round < 2; ++round) {
+    for (const char* prefix : {"module.", "model."}) {
+      const size_t n = std::strlen(prefix);
+      bool all = !entries->empty();
+      for (const auto& [name, v] : *entries)
+        all = all && name.size() > n && name.compare(0, n, prefix) == 0;
+      if (!all) continue;
+      for (auto& [name, v] : *entries) name = name.substr(n);
+    }
+  }
 }
 
 bool mul_overflows(uint64_t a, uint64_t b, uint64_t* r) { return __builtin_mul_overflow(a, b, r); }
@@ -225,17 +338,17 @@ void copy_strided(const uint8_t* storage, size_t storage_bytes, int64_t storage_
 }
 
 StateDict state_dict_from_pickle(const pickle::Ref& root, const StorageResolver& resolve) {
-  const Value& sd = find_state_dict(*root);
+  Entries entries = find_state_dict(*root);
+  strip_common_prefixes(&entries);
   StateDict out;
   std::set<std::string> names;
   std::map<std::string, StorageBytes> fetched;
-  for (const auto& [k, v] : sd.dict) {
-    if (k->kind != K::kStr) throw ExportError("state dict has a key that is " + describe(*k));
-    std::string name = k->s;
+  for (const auto& [key, v] : entries) {
+    std::string name = key;
     if (name.rfind("module.", 0) == 0) name = name.substr(7);  // DataParallel
     TensorSpec spec;
     if (!tensor_spec(v, &spec))
-      throw ExportError("state dict entry '" + k->s + "' is " + describe(*v) + ", not a tensor");
+      throw ExportError("state dict entry '" + key + "' is " + describe(*v) + ", not a tensor");
     if (!names.insert(name).second) throw ExportError("duplicate key '" + name + "'");
     auto it = fetched.find(spec.storage.key);
     if (it == fetched.end()) it = fetched.emplace(spec.storage.key, resolve(spec.storage)).first;

@@ -263,7 +263,15 @@ class Unpickler {
     if (it == memo_.end()) fail("memo key " + std::to_string(key) + " was never stored");
     return it->second;
   }
-  Ref apply(const Ref& callable, const Ref& args) {
+  Ref apply(Ref callable, const Ref& args) {
+    // The legacy torch.save records an nn.Module class as the persistent id
+    // ('module', class, source_file, source): the class is what is called.
+    if (callable->kind == Value::Kind::kPersistent && callable->items[0]->kind == Value::Kind::kTuple) {
+      const std::vector<Ref>& pid = callable->items[0]->items;
+      if (pid.size() >= 2 && pid[0]->kind == Value::Kind::kStr && pid[0]->s == "module" &&
+          pid[1]->kind == Value::Kind::kGlobal)
+        callable = pid[1];
+    }
     if (callable->kind != Value::Kind::kGlobal)
       fail("calls " + describe(*callable) + ", not a global");
     if (args->kind != Value::Kind::kTuple)
