@@ -11,20 +11,25 @@
 #include "tvlite/exporter/check.h"
 #include "tvlite/exporter/detect.h"
 #include "tvlite/exporter/read.h"
+#include "tvlite/exporter/to_pth.h"
 #include "tvlite/exporter/write_tvl.h"
 
 namespace tvlite::exporter {
 namespace {
 
 constexpr const char* kUsage =
-    "usage: tvlite-export INPUT -o OUTPUT.tvl [--arch NAME] [--labels FILE]\n"
+    "usage: tvlite-export INPUT -o OUTPUT.tvl [--arch NAME] [--dtype keep|f32] [--labels FILE]\n"
     "                     [--mean a,b,c] [--std a,b,c] [--input-size H[,W]] [--resize N]\n"
-    "Converts a PyTorch state dict (zip or legacy torch.save, checkpoint dict) or a TorchScript\n"
-    "archive of a torchvision ResNet-18/34/50/101/152 or AlexNet into a .tvl file.\n";
+    "       tvlite-export --to-pth MODEL.tvl -o OUTPUT.pth\n"
+    "Converts a PyTorch state dict (zip or legacy torch.save, checkpoint dict, whole pickled\n"
+    "model) or a TorchScript archive of a torchvision ResNet, ResNeXt, Wide ResNet, AlexNet or\n"
+    "VGG into a .tvl file; --to-pth writes a .tvl back as a torch.save state dict.\n"
+    "--dtype keep (default) stores float16/bfloat16 weights as they are, f32 widens them.\n";
 
 struct Args {
-  std::string input, output, arch, labels;
+  std::string input, output, arch, labels, to_pth;
   InputOptions in;
+  DTypePolicy dtype = DTypePolicy::kKeep;
   bool resize_given = false;
 };
 
@@ -85,6 +90,17 @@ Args parse(int argc, const char* const* argv, bool* help) {
       a.output = next();
     } else if (arg == "--arch") {
       a.arch = next();
+    } else if (arg == "--dtype") {
+      const std::string v = next();
+      if (v == "keep") {
+        a.dtype = DTypePolicy::kKeep;
+      } else if (v == "f32") {
+        a.dtype = DTypePolicy::kF32;
+      } else {
+        throw ExportError("--dtype takes keep or f32, got '" + v + "'");
+      }
+    } else if (arg == "--to-pth") {
+      a.to_pth = next();
     } else if (arg == "--labels") {
       a.labels = next();
     } else if (arg == "--mean") {
@@ -106,6 +122,13 @@ Args parse(int argc, const char* const* argv, bool* help) {
     } else {
       throw ExportError("more than one input file: '" + a.input + "' and '" + arg + "'");
     }
+  }
+  if (!a.to_pth.empty()) {
+    if (!a.input.empty())
+      throw ExportError("--to-pth takes one .tvl file; also given '" + a.input + "'");
+    if (a.output.empty())
+      throw ExportError(std::string("no output file given (-o OUTPUT.pth)\n") + kUsage);
+    return a;
   }
   if (a.input.empty()) throw ExportError(std::string("no input file given\n") + kUsage);
   if (a.output.empty())
@@ -141,6 +164,11 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
     out << kUsage;
     return 0;
   }
+  if (!a.to_pth.empty()) {
+    tvl_to_pth(a.to_pth, a.output);
+    out << "wrote " << a.output << " from " << a.to_pth << "\n";
+    return 0;
+  }
   if (!a.labels.empty()) a.in.labels = read_labels(a.labels);
   StateDict sd = read_model_file(a.input);
   schema::ArchConfig arch = detect_arch(sd, a.arch);
@@ -159,7 +187,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
     throw ExportError("labels file " + a.labels + " has " + std::to_string(a.in.labels.size()) +
                       " labels, but the model has " + std::to_string(arch.num_classes) +
                       " classes");
-  write_tvl(a.output, arch, a.in, sd);
+  write_tvl(a.output, arch, a.in, sd, a.dtype);
   out << "wrote " << a.output << ": " << arch.name << ", " << arch.num_classes << " classes, "
       << sd.size() << " tensors\n";
   return 0;

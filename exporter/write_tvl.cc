@@ -56,18 +56,31 @@ void convert(const Tensor& t, Payload* p, Convert c) {
   p->size = p->owned.size();
 }
 
-Payload payload(const Tensor& t) {
+Payload payload(const Tensor& t, DTypePolicy policy) {
   Payload p;
+  const bool keep = policy == DTypePolicy::kKeep;
   switch (t.dtype) {
     case ElementType::kF32:
       p.data = t.data.data();
       p.size = t.data.size();
       break;
-    case ElementType::kF16:  // widening half and bfloat16 is exact (TRAPS 5)
-      convert<c10::Half, float>(t, &p, [](c10::Half h) { return float(h); });
+    case ElementType::kF16:  // kept as 2-byte halves, or widened exactly (TRAPS 5)
+      if (keep) {
+        p.dtype = fb::DType::F16;
+        p.data = t.data.data();
+        p.size = t.data.size();
+      } else {
+        convert<c10::Half, float>(t, &p, [](c10::Half h) { return float(h); });
+      }
       break;
     case ElementType::kBF16:
-      convert<c10::BFloat16, float>(t, &p, [](c10::BFloat16 h) { return float(h); });
+      if (keep) {
+        p.dtype = fb::DType::BF16;
+        p.data = t.data.data();
+        p.size = t.data.size();
+      } else {
+        convert<c10::BFloat16, float>(t, &p, [](c10::BFloat16 h) { return float(h); });
+      }
       break;
     case ElementType::kF64:
       convert<double, float>(t, &p, [](double d) { return float(d); });
@@ -111,6 +124,7 @@ flatbuffers::DetachedBuffer build_header(const schema::ArchConfig& arch, const I
   auto name = fbb.CreateString(arch.name);
   flatbuffers::Offset<fb::ResNetConfig> resnet = 0;
   flatbuffers::Offset<fb::AlexNetConfig> alexnet = 0;
+  flatbuffers::Offset<fb::VGGConfig> vgg = 0;
   fb::Family family = fb::Family::Unknown;
   if (arch.family == schema::ArchFamily::kResNet) {
     family = fb::Family::ResNet;
@@ -120,11 +134,15 @@ flatbuffers::DetachedBuffer build_header(const schema::ArchConfig& arch, const I
                                         ? fb::BlockType::Bottleneck
                                         : fb::BlockType::Basic,
                                     layers, arch.groups, arch.width_per_group, arch.num_classes);
+  } else if (arch.family == schema::ArchFamily::kVGG) {
+    family = fb::Family::VGG;
+    auto layers = fbb.CreateVector(arch.vgg_layers);
+    vgg = fb::CreateVGGConfig(fbb, layers, arch.batch_norm, arch.num_classes);
   } else {
     family = fb::Family::AlexNet;
     alexnet = fb::CreateAlexNetConfig(fbb, arch.num_classes);
   }
-  auto fb_arch = fb::CreateArchitecture(fbb, name, family, resnet, alexnet);
+  auto fb_arch = fb::CreateArchitecture(fbb, name, family, resnet, alexnet, vgg);
   auto mean = fbb.CreateVector(in.mean, 3);
   auto std = fbb.CreateVector(in.std, 3);
   flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<flatbuffers::String>>> labels = 0;
@@ -138,7 +156,7 @@ flatbuffers::DetachedBuffer build_header(const schema::ArchConfig& arch, const I
         fb::CreateTensor(fbb, tname, p[i].dtype, shape, p[i].offset, p[i].size, p[i].checksum));
   }
   auto tvec = fbb.CreateVector(tensors);
-  auto model = fb::CreateModel(fbb, 1, 0, producer, fb_arch, input, tvec, data_offset, data_length,
+  auto model = fb::CreateModel(fbb, 1, 1, producer, fb_arch, input, tvec, data_offset, data_length,
                                uint32_t(kAlignment));
   fb::FinishModelBuffer(fbb, model);
   return fbb.Release();
@@ -228,10 +246,10 @@ std::string producer_string() {
 }
 
 void write_tvl(const std::string& path, const schema::ArchConfig& arch, const InputOptions& input,
-               const StateDict& sd) {
+               const StateDict& sd, DTypePolicy policy) {
   std::vector<Payload> p;
   p.reserve(sd.size());
-  for (const Tensor& t : sd) p.push_back(payload(t));
+  for (const Tensor& t : sd) p.push_back(payload(t, policy));
   // Pass 1 learns the header size S; pass 2 fills in the offsets (same size, asserted).
   const size_t header_size = build_header(arch, input, sd, p, 0, 0).size();
   const uint64_t data_offset = align_up(header_size);

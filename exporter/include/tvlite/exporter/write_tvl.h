@@ -21,11 +21,16 @@ struct InputOptions {
 // "tvlite-export 0.1.0 (libtorch 1.13.1)"
 std::string producer_string();
 
-// Writes every tensor of sd in its order: floating tensors as F32 (f16/bf16 widened exactly),
-// integer scalars (num_batches_tracked) as I64. sd must have passed check_state_dict.
+enum class DTypePolicy {
+  kKeep,  // float32, float16, bfloat16 stored as they are (float64 narrowed to F32)
+  kF32,   // every floating tensor stored as F32 (float16/bfloat16 widened exactly)
+};
+
+// Writes every tensor of sd in its order: floating tensors as the policy says, integer tensors
+// (num_batches_tracked) as I64. sd must have passed check_state_dict.
 // Writes to a temporary file in path's folder, fsyncs it and renames it over path; on any
 // failure the temporary is removed and ExportError thrown.
 void write_tvl(const std::string& path, const schema::ArchConfig& arch, const InputOptions& input,
-               const StateDict& sd);
+               const StateDict& sd, DTypePolicy policy = DTypePolicy::kKeep);
 
 }  // namespace tvlite::exporter
