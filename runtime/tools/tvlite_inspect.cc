@@ -32,9 +32,11 @@ std::string json_string(std::string_view s) {
     if (c == '"' || c == '\\') {
       out += '\\';
       out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
+    } else if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) {
+      // Control and non-ASCII bytes as \u00XX: the output stays valid JSON (ASCII) even when a
+      // damaged file's name is not valid UTF-8.
       char b[8];
-      std::snprintf(b, sizeof b, "\\u%04x", c);
+      std::snprintf(b, sizeof b, "\\u%04x", static_cast<unsigned char>(c));
       out += b;
     } else {
       out += c;
@@ -126,7 +128,10 @@ int main(int argc, char** argv) {
       path = argv[i];
     }
   }
-  if (path.empty()) return usage();
+  if (path.empty()) {
+    std::fprintf(stderr, "error: no model file given\n");
+    return usage();
+  }
   tvlite::OpenOptions options;
   options.verify = verify ? tvlite::Verify::kFull : tvlite::Verify::kStructure;
   auto model = tvlite::Model::open(path, options);

@@ -95,7 +95,10 @@ int main(int argc, char** argv) {
       images.push_back(a);
     }
   }
-  if (model_path.empty()) return usage();
+  if (model_path.empty()) {
+    fail("no model file given");
+    return usage();
+  }
   if (input_path.empty() == images.empty()) {
     fail(images.empty() ? "give --input IN.npy or one or more images"
                         : "give either --input IN.npy or images, not both");
@@ -112,7 +115,7 @@ int main(int argc, char** argv) {
   if (!input_path.empty()) {
     tvlite::io::NpyArray array;
     std::string err;
-    if (!tvlite::io::read_npy_f32(input_path, &array, &err)) return fail(input_path + ": " + err);
+    if (!tvlite::io::read_npy_f32(input_path, &array, &err)) return fail(err);  // names the file
     if (array.shape.size() != 4 || array.shape[1] != info.channels) {
       std::string dims;
       for (size_t d = 0; d < array.shape.size(); ++d) dims += (d ? " x " : "") + std::to_string(array.shape[d]);
@@ -137,8 +140,8 @@ int main(int argc, char** argv) {
     for (size_t i = 0; i < images.size(); ++i) {
       tvlite::io::Image image;
       std::string err;
-      if (!tvlite::io::load_image_rgb8(images[i], &image, &err) ||
-          !tvlite::io::preprocess_imagenet(image, pre, input.data() + i * per_image, &err)) {
+      if (!tvlite::io::load_image_rgb8(images[i], &image, &err)) return fail(err);  // names it
+      if (!tvlite::io::preprocess_imagenet(image, pre, input.data() + i * per_image, &err)) {
         return fail(images[i] + ": " + err);
       }
     }
