@@ -2,6 +2,8 @@
 
 #include <c10/util/Exception.h>
 
+#include <sys/stat.h>
+
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -134,7 +136,10 @@ Args parse(int argc, const char* const* argv, bool* help) {
   if (a.output.empty())
     throw ExportError(std::string("no output file given (-o OUTPUT.tvl)\n") + kUsage);
   // torchvision's ratio: Resize(256) then CenterCrop(224).
-  if (!a.resize_given) a.in.resize = int(std::min(a.in.height, a.in.width) * 256 / 224);
+  // Capped at the largest size a .tvl may declare, so the runtime accepts what is written.
+  if (!a.resize_given) {
+    a.in.resize = int(std::min<int64_t>(16384, int64_t(std::min(a.in.height, a.in.width)) * 256 / 224));
+  }
   return a;
 }
 
@@ -157,6 +162,15 @@ void print_error(std::ostream& err, const std::string& msg) {
   while (std::getline(ss, line)) err << "error: " << line << "\n";
 }
 
+// Writing over the file being read would destroy it: refuse when both name one file.
+void refuse_same_file(const std::string& input, const std::string& output) {
+  struct stat in_st, out_st;
+  if (::stat(input.c_str(), &in_st) == 0 && ::stat(output.c_str(), &out_st) == 0 &&
+      in_st.st_dev == out_st.st_dev && in_st.st_ino == out_st.st_ino) {
+    throw ExportError("output " + output + " is the input file; refusing to overwrite it");
+  }
+}
+
 int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
   bool help = false;
   Args a = parse(argc, argv, &help);
@@ -164,6 +178,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
     out << kUsage;
     return 0;
   }
+  refuse_same_file(a.to_pth.empty() ? a.input : a.to_pth, a.output);
   if (!a.to_pth.empty()) {
     tvl_to_pth(a.to_pth, a.output);
     out << "wrote " << a.output << " from " << a.to_pth << "\n";
@@ -188,7 +203,8 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
                       " labels, but the model has " + std::to_string(arch.num_classes) +
                       " classes");
   write_tvl(a.output, arch, a.in, sd, a.dtype);
-  out << "wrote " << a.output << ": " << arch.name << ", " << arch.num_classes << " classes, "
+  out << "wrote " << a.output << ": " << arch.name << ", " << arch.num_classes
+      << (arch.num_classes == 1 ? " class, " : " classes, ")
       << sd.size() << " tensors\n";
   return 0;
 }

@@ -302,3 +302,21 @@ TEST_CASE("a failed export leaves an existing output untouched, and no temporary
   std::vector<uint8_t> count = read_file(scratch("tmpcount"));
   CHECK(std::string(count.begin(), count.end()) == "0\n");
 }
+
+TEST_CASE("the output may not be the input, and every written file is one the runtime takes") {
+  // Exporting onto the input would destroy the user's weights.
+  const std::string same = scratch("same.pth");
+  const std::vector<uint8_t> original = read_file(fixture("trap4_no_counters.pth"));
+  std::ofstream(same, std::ios::binary)
+      .write(reinterpret_cast<const char*>(original.data()), std::streamsize(original.size()));
+  RunResult r = run_export({same, "-o", same});
+  CHECK(r.rc == 1);
+  CHECK(r.err.find("is the input file") != std::string::npos);
+  CHECK(read_file(same) == original);
+  // A large --input-size gets a resize the runtime still accepts (at most 16384).
+  const std::string big = scratch("big_input.tvl");
+  r = run_export({fixture("trap4_no_counters.pth"), "-o", big, "--input-size", "14400"});
+  REQUIRE_MESSAGE(r.rc == 0, r.err);
+  const std::string inspect = std::string(TVLITE_BIN_DIR) + "/tvlite-inspect '" + big + "' >/dev/null";
+  CHECK(std::system(inspect.c_str()) == 0);
+}
