@@ -1,10 +1,11 @@
 #include "tvlite/model.h"
 
-#include <cstring>
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <exception>
+#include <unordered_set>
 
 #include "build_vgg.h"
 #include "checked_math.h"
@@ -376,7 +377,19 @@ Status Model::parse() {
   // compute in f32: f16/bf16 entries are widened below).
   std::string missing, mismatched;
   std::vector<size_t> to_widen;
-  for (const schema::ManifestEntry& e : schema::arch_manifest(cfg)) {
+  const std::vector<schema::ManifestEntry> manifest = schema::arch_manifest(cfg);
+  std::unordered_set<std::string_view> expected;
+  for (const schema::ManifestEntry& e : manifest) expected.insert(e.name);
+  // A name the architecture does not have: a damaged name (the header carries no checksum) or a
+  // file written for something else. Refused, as load_state_dict(strict=True) would.
+  for (const TensorInfo& t : tensors_) {
+    if (expected.count(t.name) == 0) {
+      std::string printable;
+      for (char c : t.name) printable += (c >= 32 && c < 127) ? c : '?';
+      return invalid("unexpected tensor '" + printable + "': " + arch_.name + " has no such entry");
+    }
+  }
+  for (const schema::ManifestEntry& e : manifest) {
     const TensorInfo* t = find(e.name);
     if (e.kind == schema::EntryKind::kCounter) continue;  // optional, unused at inference
     if (t == nullptr) {

@@ -185,6 +185,15 @@ TEST_CASE("the architecture's tensors must all be there with the right shapes") 
     s.tensors = kept;
     CHECK(Opened(build_tvl(s)).model);
   }
+  SUBCASE("an unexpected tensor (a damaged name, even of an optional counter)") {
+    FileSpec s = valid_spec();
+    for (auto& t : s.tensors) {
+      if (t.name == "layer3.1.bn1.num_batches_tracked") t.name = "layer3.1.bn1.num_batches_trackec";
+    }
+    const Opened o(build_tvl(s));
+    CHECK(o.code() == Code::kInvalidFile);
+    CHECK(contains(o.message(), "unexpected tensor 'layer3.1.bn1.num_batches_trackec'"));
+  }
   SUBCASE("unknown family") {
     FileSpec s = valid_spec();
     s.family = 42;
