@@ -155,7 +155,7 @@ TEST_CASE("the unpickler is strict and names the opcode and offset") {
       "aq\x01]q\x02(K\x01J\xfe\xff\xff\xff"
       "G@\x0c\x00\x00\x00\x00\x00\x00\x88NC\x01"
       "xes.",
-      44);
+      41);
   pickle::Ref v = parse(ok);
   REQUIRE(v->kind == pickle::Value::Kind::kDict);
   REQUIRE(v->dict.size() == 1);
