@@ -169,7 +169,7 @@ TEST_CASE("the unpickler is strict and names the opcode and offset") {
   CHECK(list.items[5]->s == "x");
   CHECK(error_of([&] { parse(std::string("\x80\x02I1\n.", 5)); }) ==
         "pickle opcode 0x49 (INT) at byte 2: is not supported by tvlite-export's unpickler");
-  CHECK(error_of([&] { parse(std::string("\x80\x02X\xff\x00\x00\x00ab", 9)); }).find("truncated") !=
+  CHECK(error_of([&] { parse(std::string("\x80\x02X\xff\x00\x00\x00" "ab", 9)); }).find("truncated") !=
         std::string::npos);
   CHECK(error_of([&] { parse(std::string("\x80\x02}", 3)); }).find("without STOP") !=
         std::string::npos);
