@@ -10,6 +10,7 @@ packages=(
   libflatbuffers-dev flatbuffers-compiler   # the .tvl format (header-only use) and its schema
   libxxhash-dev                             # tensor checksums (header-only use)
   libstb-dev                                # JPEG/PNG decoding in tvlite-run (header-only)
+  libjpeg62-turbo-dev                       # JPEG decoded exactly as PIL does (stb otherwise)
   libxtensor-dev doctest-dev                # tests
   libtorch-dev                              # the exporter only
   python3-torch python3-torchvision python3-numpy python3-pil  # fixtures and PyTorch's outputs

@@ -2,6 +2,7 @@
 """Generates the tvlite_io test fixtures into OUTDIR (run by tests/io at test time).
 
 Usage: io_fixtures.py OUTDIR
+       io_fixtures.py --pil-rgb SRC OUT.npy   PIL's Image.open(SRC).convert('RGB') pixels only
 
 Ground truth comes from the reference libraries themselves: Pillow 9.4 for decoding and
 resizing, torchvision 0.14 for the ImageNet transforms, numpy for .npy files. Everything is
@@ -15,8 +16,8 @@ written under OUTDIR (never committed) and listed in OUTDIR/manifest.txt, one ca
   image_bad PATH MESSAGE_FRAGMENT
 KIND says how the C++ side gets the source pixels: "png" decodes SRC with tvlite (exact),
 "pixels" reads SRC as PIL's decoded pixels (an HxWx3 float32 .npy), "jpeg" decodes SRC with
-tvlite (stb_image, not bit-equal to libjpeg: measured, not exact). Pixel arrays are float32
-.npy files of shape (H, W, 3) holding integers 0-255; tensors are (3, H, W).
+tvlite (exact with libjpeg; with the stb_image fallback measured, not exact). Pixel arrays are
+float32 .npy files of shape (H, W, 3) holding integers 0-255; tensors are (3, H, W).
 """
 import os
 import sys
@@ -103,7 +104,7 @@ def images(wr):
         img.save(wr.path(src))
         wr.chain("png", src, img, resize, ch, cw, f"c{w}x{h}_r{resize}_c{ch}x{cw}.npy")
 
-    # Real photos, as PNG (exact) and as JPEG (stb_image vs libjpeg, measured).
+    # Real photos, as PNG and as JPEG (4:2:0, 4:4:4, progressive).
     photos = {"astronaut": skimage.data.astronaut(), "chelsea": skimage.data.chelsea(),
               "coffee": skimage.data.coffee()}
     for name, arr in photos.items():
@@ -192,7 +193,95 @@ def npy_files(wr):
     wr.lines.append("npy_bad bad_empty.npy empty")
 
 
+def segments(data):
+    """Splits a JPEG into (marker, body) up to and including the first SOS; then (None, rest)."""
+    assert data[:2] == b"\xff\xd8"
+    out, pos = [], 2
+    while True:
+        marker = data[pos + 1]
+        length = int.from_bytes(data[pos + 2:pos + 4], "big")
+        out.append((marker, bytearray(data[pos + 4:pos + 2 + length])))
+        pos += 2 + length
+        if marker == 0xDA:
+            return out, data[pos:]
+
+
+def join(segs, rest):
+    b = bytearray(b"\xff\xd8")
+    for marker, body in segs:
+        b += bytes([0xFF, marker]) + (len(body) + 2).to_bytes(2, "big") + body
+    return bytes(b + rest)
+
+
+def rgb_coded(data):
+    """A JPEG libjpeg reads as RGB-coded: no JFIF marker, component ids 'R', 'G', 'B'.
+
+    The samples are still YCbCr, so the colours are odd; what matters is that libjpeg (and so
+    PIL) skips the YCbCr->RGB conversion, the path of JPEGs written with Adobe's RGB."""
+    segs, rest = segments(data)
+    segs = [(m, b) for m, b in segs if m != 0xE0]
+    ids = {1: ord("R"), 2: ord("G"), 3: ord("B")}
+    for m, b in segs:
+        if m in (0xC0, 0xC2):  # SOF: precision, height, width, count, then 3 bytes a component
+            for c in range(b[5]):
+                b[6 + 3 * c] = ids[b[6 + 3 * c]]
+        elif m == 0xDA:  # SOS: count, then 2 bytes a component
+            for c in range(b[0]):
+                b[1 + 2 * c] = ids[b[1 + 2 * c]]
+    return join(segs, rest)
+
+
+def ycck_coded(data):
+    """A CMYK JPEG whose Adobe marker says transform 2 (YCCK): libjpeg converts YCCK->CMYK."""
+    segs, rest = segments(data)
+    adobe = [b for m, b in segs if m == 0xEE and b[:5] == b"Adobe"]
+    assert len(adobe) == 1 and adobe[0][11] == 0, "PIL's CMYK JPEG has an Adobe transform 0"
+    adobe[0][11] = 2
+    return join(segs, rest)
+
+
+def jpeg_cases(wr):
+    """JPEGs of every structure PIL writes, plus RGB-, CMYK- and YCCK-coded ones."""
+    def add(name, img=None, data=None, **opts):
+        if data is None:
+            img.save(wr.path(name), "JPEG", **opts)
+        else:
+            with open(wr.path(name), "wb") as f:
+                f.write(data)
+        pix = wr.pixels(Image.open(wr.path(name)), name.replace(".", "_") + "_pil.npy")
+        wr.lines.append(f"decode jpeg {name} {pix}")
+
+    chelsea = Image.fromarray(skimage.data.chelsea(), "RGB")
+    add("chelsea_q80_422.jpg", chelsea, quality=80, subsampling=1)
+    add("chelsea_q95_opt.jpg", chelsea, quality=95, optimize=True)
+    add("chelsea_q60_prog_444.jpg", chelsea, quality=60, progressive=True, subsampling=0)
+    grey = Image.fromarray(skimage.data.camera(), "L")
+    add("camera_prog.jpg", grey, quality=80, progressive=True)
+    # Odd sizes: partial MCUs at the right and bottom edges, 1-pixel rows and columns.
+    for i, (w, h) in enumerate([(37, 29), (1, 17), (17, 1), (333, 217), (2, 3), (1, 1),
+                                (17, 15)]):
+        img = synthetic(w, h, seed=200 + i)
+        for tag, sub in (("420", 2), ("422", 1), ("444", 0)):
+            add(f"odd{w}x{h}_{tag}.jpg", img, quality=85, subsampling=sub)
+        add(f"odd{w}x{h}_prog.jpg", img, quality=85, progressive=True)
+        add(f"odd{w}x{h}_grey.jpg", img.convert("L"), quality=85)
+    with open(wr.path("chelsea_q80_422.jpg"), "rb") as f:
+        add("chelsea_rgb_coded.jpg", data=rgb_coded(f.read()))
+    cmyk = chelsea.convert("CMYK")
+    add("chelsea_cmyk.jpg", cmyk, quality=90)
+    with open(wr.path("chelsea_cmyk.jpg"), "rb") as f:
+        add("chelsea_ycck.jpg", data=ycck_coded(f.read()))
+    # Whole chain from the file, for a subsampling the photos above do not cover.
+    decoded = Image.open(wr.path("chelsea_q80_422.jpg"))
+    wr.chain("jpeg", "chelsea_q80_422.jpg", decoded, 256, 224, 224, "chelsea_q80_422_chain.npy")
+    decoded = Image.open(wr.path("chelsea_cmyk.jpg"))
+    wr.chain("jpeg", "chelsea_cmyk.jpg", decoded, 256, 224, 224, "chelsea_cmyk_chain.npy")
+
+
 def main():
+    if len(sys.argv) == 4 and sys.argv[1] == "--pil-rgb":
+        np.save(sys.argv[3], np.asarray(Image.open(sys.argv[2]).convert("RGB"), np.float32))
+        return
     if len(sys.argv) != 2:
         sys.exit(__doc__)
     out = sys.argv[1]
@@ -200,6 +289,7 @@ def main():
     wr = Writer(out)
     npy_files(wr)
     images(wr)
+    jpeg_cases(wr)
     tmp = wr.path("manifest.txt.tmp")
     with open(tmp, "w") as f:
         f.write("\n".join(wr.lines) + "\n")

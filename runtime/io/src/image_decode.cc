@@ -1,17 +1,18 @@
-// JPEG/PNG decoding to RGB8 through stb_image, with the checks stb_image does not make.
+// JPEG/PNG decoding to RGB8: the signature and structure checks, the stb_image decoder (PNG
+// always, JPEG without libjpeg) and the choice between it and libjpeg.
 #include <climits>
 #include <cstdlib>
 #include <cstring>
 #include <new>
 
 #include "file_io.h"
+#include "image_decoders.h"
 #include "stb_config.h"
 #include "tvlite/io/image.h"
 
 namespace tvlite::io {
+namespace internal {
 namespace {
-
-using internal::fail;
 
 constexpr uint8_t kPngSignature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
 
@@ -38,6 +39,8 @@ bool check_jpeg_dht(const uint8_t* p, size_t n, std::string* error) {
   }
   return true;
 }
+
+}  // namespace
 
 // Walks the JPEG marker segments and entropy-coded scans from SOI to EOI. stb_image feeds
 // zeros past the end of the data, so without this a truncated JPEG decodes "successfully"
@@ -81,6 +84,8 @@ bool check_jpeg_structure(const uint8_t* p, size_t n, std::string* error) {
   }
 }
 
+namespace {
+
 // Walks the PNG chunks from the signature to IEND, so a file cut anywhere is refused.
 bool check_png_structure(const uint8_t* p, size_t n, std::string* error) {
   size_t pos = 8;
@@ -104,16 +109,11 @@ bool is_16_bit_grey_png(const uint8_t* p, size_t n) {
 
 }  // namespace
 
-bool decode_image_rgb8(const uint8_t* bytes, size_t size, Image* out, std::string* error) {
-  if (size == 0) return fail(error, "not an image: the data is empty");
-  const bool jpeg = is_jpeg(bytes, size), png = is_png(bytes, size);
-  if (!jpeg && !png) return fail(error, "not a JPEG or PNG image (unrecognised signature)");
+bool decode_rgb8__stb(const uint8_t* bytes, size_t size, Image* out, std::string* error) {
+  const bool jpeg = is_jpeg(bytes, size);
+  if (!jpeg && !is_png(bytes, size)) return fail(error, "not a JPEG or PNG image");
   if (size > static_cast<size_t>(INT_MAX)) return fail(error, "image data larger than 2 GiB");
   if (jpeg && !check_jpeg_structure(bytes, size, error)) return false;
-  if (png && !check_png_structure(bytes, size, error)) return false;
-  if (png && is_16_bit_grey_png(bytes, size)) {
-    return fail(error, "16-bit greyscale PNG is not supported");
-  }
   const int len = static_cast<int>(size);
   int w = 0, h = 0, channels = 0;
   if (!stbi_info_from_memory(bytes, len, &w, &h, &channels)) {
@@ -143,7 +143,31 @@ bool decode_image_rgb8(const uint8_t* bytes, size_t size, Image* out, std::strin
   return ok;
 }
 
+}  // namespace internal
+
+const char* jpeg_decoder_name() { return TVLITE_IO_WITH_LIBJPEG ? "libjpeg" : "stb_image"; }
+
+bool decode_image_rgb8(const uint8_t* bytes, size_t size, Image* out, std::string* error) {
+  using internal::fail;
+  if (size == 0) return fail(error, "not an image: the data is empty");
+  const bool jpeg = internal::is_jpeg(bytes, size), png = internal::is_png(bytes, size);
+  if (!jpeg && !png) return fail(error, "not a JPEG or PNG image (unrecognised signature)");
+  if (size > static_cast<size_t>(INT_MAX)) return fail(error, "image data larger than 2 GiB");
+  // The structure walk runs for both JPEG decoders: the same "truncated JPEG" refusal
+  // whichever is built in, before any decoding work.
+  if (jpeg && !internal::check_jpeg_structure(bytes, size, error)) return false;
+  if (png && !internal::check_png_structure(bytes, size, error)) return false;
+  if (png && internal::is_16_bit_grey_png(bytes, size)) {
+    return fail(error, "16-bit greyscale PNG is not supported");
+  }
+#if TVLITE_IO_WITH_LIBJPEG
+  if (jpeg) return internal::decode_jpeg_rgb8__libjpeg(bytes, size, out, error);
+#endif
+  return internal::decode_rgb8__stb(bytes, size, out, error);
+}
+
 bool load_image_rgb8(const std::string& path, Image* out, std::string* error) {
+  using internal::fail;
   std::vector<uint8_t> bytes;
   if (!internal::read_file_bytes(path, &bytes, error)) return false;
   std::string message;

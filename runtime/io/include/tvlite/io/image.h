@@ -1,15 +1,19 @@
 // Decoding JPEG and PNG files to 8-bit RGB, as PIL's Image.open(path).convert('RGB') would.
 //
 // Greyscale is replicated into R, G and B; alpha is dropped (not blended); palette images are
-// expanded. Decoding uses stb_image, restricted to JPEG and PNG. PNG pixels equal PIL's
-// exactly; JPEG pixels may differ from PIL's libjpeg-turbo by a few levels because the two
-// decoders use different IDCT and chroma-upsampling arithmetic (tests/io measures the bound).
+// expanded; CMYK JPEGs are converted with PIL's formula. PNG is decoded by stb_image, pixels
+// equal to PIL's. JPEG is decoded by libjpeg(-turbo) when the build found it
+// (TVLITE_WITH_LIBJPEG, see jpeg_decoder_name()), configured as PIL configures it: with the
+// library PIL links (Debian's libjpeg62-turbo) the pixels are PIL's bit for bit. Without it,
+// stb_image decodes JPEG too, and differs from PIL by up to a few levels on a few percent of
+// samples (other IDCT and chroma-upsampling arithmetic; tests/io measures the bound).
 //
 // The input is untrusted: the signature is checked, the file's structure is walked to its
 // end marker (JPEG EOI, PNG IEND) so truncated files are refused (stb_image alone would
 // silently pad them), images with a zero side or more than kMaxImagePixels are refused
 // before any pixel memory is allocated, and 16-bit greyscale PNGs are refused (PIL maps
-// them to mode "I", whose RGB conversion clips rather than scales). No function throws.
+// them to mode "I", whose RGB conversion clips rather than scales). libjpeg's warnings of a
+// damaged stream (which PIL ignores) are refused too. No function throws or exits.
 #ifndef TVLITE_IO_IMAGE_H_
 #define TVLITE_IO_IMAGE_H_
 
@@ -36,6 +40,9 @@ bool decode_image_rgb8(const uint8_t* bytes, size_t size, Image* out, std::strin
 
 // Reads and decodes the JPEG or PNG file at `path`.
 bool load_image_rgb8(const std::string& path, Image* out, std::string* error);
+
+// The JPEG decoder this build uses: "libjpeg" (PIL-exact) or "stb_image" (approximate).
+const char* jpeg_decoder_name();
 
 }  // namespace tvlite::io
 
