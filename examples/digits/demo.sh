@@ -27,7 +27,6 @@ echo "== 3. classify the held-out digits with tvlite-run"
 echo "== 4. a real photo through the image path (seeded ImageNet resnet18)"
 "$py" examples/digits/digits.py photo "$work"
 "$bin/tvlite-export" "$work/imagenet_resnet18.pth" -o "$work/imagenet_resnet18.tvl"
-"$bin/tvlite-run" "$work/imagenet_resnet18.tvl" "$work/chelsea.png" --topk 5 \
+"$bin/tvlite-run" "$work/imagenet_resnet18.tvl" "$work/chelsea.png" "$work/chelsea.jpg" --topk 3 \
   --output "$work/photo_logits.npy"
 "$py" examples/digits/digits.py photo-score "$work" "$work/photo_logits.npy"
-"$bin/tvlite-run" "$work/imagenet_resnet18.tvl" "$work/chelsea.jpg" --topk 3
