@@ -320,3 +320,27 @@ TEST_CASE("the output may not be the input, and every written file is one the ru
   const std::string inspect = std::string(TVLITE_BIN_DIR) + "/tvlite-inspect '" + big + "' >/dev/null";
   CHECK(std::system(inspect.c_str()) == 0);
 }
+
+TEST_CASE("--to-pth and --dtype on bad input: exit 1, error: lines, no output file") {
+  const std::string out = scratch("back.pth");
+  SUBCASE("not a .tvl") {
+    expect_failure({"--to-pth", fixture("bad_garbage.pth"), "-o", out}, out, "is not a .tvl file");
+  }
+  SUBCASE("a truncated .tvl") {
+    const std::string good = scratch("for_truncation.tvl");
+    REQUIRE(run_export({fixture("trap4_no_counters.pth"), "-o", good}).rc == 0);
+    std::vector<uint8_t> bytes = read_file(good);
+    bytes.resize(bytes.size() / 2);
+    const std::string cut = scratch("truncated.tvl");
+    std::ofstream(cut, std::ios::binary)
+        .write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
+    expect_failure({"--to-pth", cut, "-o", out}, out, "truncated.tvl");
+  }
+  SUBCASE("a missing .tvl") {
+    expect_failure({"--to-pth", scratch("none.tvl"), "-o", out}, out, "cannot open");
+  }
+  SUBCASE("an unknown --dtype") {
+    expect_failure({fixture("trap4_no_counters.pth"), "-o", scratch("d.tvl"), "--dtype", "f64"},
+                   scratch("d.tvl"), "--dtype");
+  }
+}
