@@ -33,6 +33,11 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
 fi
 cc=gcc; [ "$cxx" = clang++-14 ] && cc=clang-14
 
+# The generated fixtures (seeded models, PyTorch's outputs: ~12 GB) are the same for every build
+# type, so the sanitizer builds share build/'s instead of making their own copies.
+fixtures="$PWD/build/fixtures"
+mkdir -p "$fixtures"
+
 # -O1 keeps the model tests fast enough; no -DNDEBUG, so the kernels' precondition asserts stay on.
 common_flags="-O1 -g1 -fno-omit-frame-pointer"
 
@@ -58,7 +63,8 @@ run_asan() {
   local t0=$SECONDS dir=build-asan
   mkdir -p "$dir"
   configure_and_build "$dir" \
-    "$common_flags -fsanitize=address,undefined -fno-sanitize-recover=undefined" -- || return 1
+    "$common_flags -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
+    -DTVLITE_FIXTURES="$fixtures" -- || return 1
   # LeakSanitizer suppressions: only allocations made inside LibTorch's own (uninstrumented)
   # libraries, never a frame of ours. Written here so the build folder is self-contained.
   cat >"$dir/lsan.supp" <<'EOF'
@@ -93,6 +99,7 @@ run_tsan() {
   local t0=$SECONDS dir=build-tsan
   mkdir -p "$dir"
   configure_and_build "$dir" "$common_flags -fsanitize=thread" -DTVLITE_BUILD_EXPORTER=OFF \
+    -DTVLITE_FIXTURES="$fixtures" \
     -- test_runtime test_kernels || return 1
   #   halt_on_error=1, second_deadlock_stack=1: the first race fails the test, with both stacks
   #   allocator_may_return_null=1: as for ASan (test_memory's failed allocations)
