@@ -18,7 +18,9 @@ echo "== 1. train resnet18 on the digits (PyTorch)"
 echo "== 2. export"
 "$bin/tvlite-export" "$work/digits_resnet18.pth" -o "$work/digits_resnet18.tvl" \
   --input-size 32 --mean 0.5,0.5,0.5 --std 0.5,0.5,0.5
-"$bin/tvlite-inspect" "$work/digits_resnet18.tvl" | head -3
+# (to a file first: with pipefail, `| head` would kill tvlite-inspect with SIGPIPE)
+"$bin/tvlite-inspect" "$work/digits_resnet18.tvl" > "$work/digits_resnet18.inspect.txt"
+head -3 "$work/digits_resnet18.inspect.txt"
 echo "== 3. classify the held-out digits with tvlite-run"
 "$bin/tvlite-run" "$work/digits_resnet18.tvl" --input "$work/test_images.npy" \
   --output "$work/tvlite_logits.npy" --threads 2
