@@ -1,12 +1,14 @@
-// Fast 2-D convolution: a 1x1 stride-1 unpadded conv is a GEMM on the input as it is
-// (weight [C_out x C_in] times input [C_in x H*W]); every other conv first unfolds its input
-// (im2col) into the caller's scratch as [C_in/g*kh*kw x out_h*out_w], one group at a time.
+// Fast 2-D convolution as a GEMM, one group at a time: weight [C_out/g x C_in/g*kh*kw] (in place)
+// times B, where B is the input itself for a 1x1 stride-1 unpadded conv, and the input's im2col
+// matrix [C_in/g*kh*kw x out_h*out_w] otherwise, packed block by block straight from the image.
 #include <algorithm>
 #include <cassert>
 #include <cstring>
 
 #include "tvlite/kernels/conv2d.h"
 #include "tvlite/kernels/gemm.h"
+#include "tvlite/kernels/gemm_microkernel.h"
+#include "im2col.h"
 
 namespace tvlite::kernels {
 namespace {
@@ -16,60 +18,112 @@ bool is_pointwise(const Conv2dParams& p) {
          p.pad_h == 0 && p.pad_w == 0;
 }
 
-struct Im2colTask {
+// The convolution's input read as its im2col matrix B [cin_g*kh*kw x out_h*out_w] without
+// ever writing that matrix (it is 9x the input for a 3x3 conv and would be streamed through L3
+// twice): the GEMM driver asks for kc x nc blocks and they are packed straight from the image.
+struct ConvB {
   const Conv2dParams* p;
-  int in_h, in_w, out_h, out_w;
   const float* input;  // first channel of the group
-  float* col;          // [cin_g * kh * kw][out_h * out_w]
+  int in_h, in_w, out_h, out_w;
 };
 
-// Rows [r0, r1) of the unfolded matrix; row r is (channel, ky, kx) in the weight's order.
-void im2col_rows(void* ctx, int64_t r0, int64_t r1, int /*thread_index*/) {
-  const Im2colTask& t = *static_cast<const Im2colTask*>(ctx);
+// A run of a panel's columns that lie in one output row: lanes [lane, lane + count) read input
+// row iy0 + ky*dilation_h, columns ix0 + i*stride_w + kx*dilation_w.
+struct Segment {
+  int lane, count, iy0, ix0;
+};
+
+// Copies one segment's values for tap (ky, kx) of channel plane `in_c` into d[0, count).
+inline void copy_segment(const ConvB& t, const Segment& sg, int ky, int kx, const float* in_c,
+                         float* d) {
   const Conv2dParams& p = *t.p;
-  const int64_t taps = int64_t(p.kernel_h) * p.kernel_w;
-  for (int64_t r = r0; r < r1; ++r) {
-    const int ic = int(r / taps);
-    const int ky = int(r % taps) / p.kernel_w;
-    const int kx = int(r % taps) % p.kernel_w;
-    const float* in_c = t.input + int64_t(ic) * t.in_h * t.in_w;
-    float* dst = t.col + r * t.out_h * t.out_w;
-    // Columns ox with 0 <= ox*stride - off < in_w, off = pad - kx*dilation, read the input.
-    const int off = p.pad_w - kx * p.dilation_w;
-    int ox_lo = off <= 0 ? 0 : (off + p.stride_w - 1) / p.stride_w;
-    int ox_hi = (t.in_w - 1 + off) < 0 ? 0 : (t.in_w - 1 + off) / p.stride_w + 1;
-    ox_lo = std::min(ox_lo, t.out_w);
-    ox_hi = std::max(std::min(ox_hi, t.out_w), ox_lo);
-    for (int oy = 0; oy < t.out_h; ++oy, dst += t.out_w) {
-      const int iy = oy * p.stride_h - p.pad_h + ky * p.dilation_h;
-      if (iy < 0 || iy >= t.in_h) {
-        std::memset(dst, 0, sizeof(float) * t.out_w);
-        continue;
+  const int iy = sg.iy0 + ky * p.dilation_h;
+  if (iy < 0 || iy >= t.in_h) {
+    for (int i = 0; i < sg.count; ++i) d[i] = 0.0f;
+    return;
+  }
+  const float* row = in_c + int64_t(iy) * t.in_w;
+  const int ix = sg.ix0 + kx * p.dilation_w;
+  const int sw = p.stride_w;
+  if (ix >= 0 && ix + (sg.count - 1) * sw < t.in_w) {  // inside the image: no padding
+    if (sw == 1 && sg.count == 16) {  // the AVX2 panel: a fixed-size copy kept inline
+      for (int i = 0; i < 16; ++i) d[i] = row[ix + i];
+    } else if (sw == 1) {
+      for (int i = 0; i < sg.count; ++i) d[i] = row[ix + i];
+    } else {
+      for (int i = 0; i < sg.count; ++i) d[i] = row[ix + i * sw];
+    }
+    return;
+  }
+  // Partly in the padding (every segment of a 7x7 map with pad 1 is): zeros, then the valid
+  // lanes i with 0 <= ix + i*sw < in_w, then zeros.
+  int lo = ix >= 0 ? 0 : (-ix + sw - 1) / sw;
+  int hi = ix >= t.in_w ? 0 : (t.in_w - ix + sw - 1) / sw;
+  lo = std::min(lo, sg.count);
+  hi = std::max(std::min(hi, sg.count), lo);
+  for (int i = 0; i < lo; ++i) d[i] = 0.0f;
+  if (sw == 1) {
+    for (int i = lo; i < hi; ++i) d[i] = row[ix + i];
+  } else {
+    for (int i = lo; i < hi; ++i) d[i] = row[ix + i * sw];
+  }
+  for (int i = hi; i < sg.count; ++i) d[i] = 0.0f;
+}
+
+// Packs columns [j0, j0 + nc) panel by panel; within a panel, k by k (sequential writes), each k
+// being a few contiguous reads of one input row per segment.
+void pack_conv(const void* ctx, int64_t k0, int64_t kc, int64_t j0, int64_t nc, int nr,
+               float* dst) {
+  const ConvB& t = *static_cast<const ConvB*>(ctx);
+  const Conv2dParams& p = *t.p;
+  const int taps = p.kernel_h * p.kernel_w;
+  const int64_t in_hw = int64_t(t.in_h) * t.in_w;
+  const int ic0 = int(k0 / taps), ky0 = int(k0 % taps) / p.kernel_w;
+  const int kx0 = int(k0 % taps) % p.kernel_w;
+  Segment segs[kGemmMaxNr];
+  for (int64_t c0 = 0; c0 < nc; c0 += nr, dst += kc * nr) {
+    // The panel's columns, cut where the output row changes.
+    const int n = int(std::min<int64_t>(nr, nc - c0));
+    int count = 0;
+    for (int lane = 0; lane < n;) {
+      const int64_t j = j0 + c0 + lane;
+      const int oy = int(j / t.out_w), ox = int(j % t.out_w);
+      const int len = std::min(n - lane, t.out_w - ox);
+      segs[count++] = {lane, len, oy * p.stride_h - p.pad_h, ox * p.stride_w - p.pad_w};
+      lane += len;
+    }
+    int ic = ic0, ky = ky0, kx = kx0;
+    float* d = dst;
+    for (int64_t k = 0; k < kc; ++k, d += nr) {
+      const float* in_c = t.input + ic * in_hw;
+      for (int s = 0; s < count; ++s) copy_segment(t, segs[s], ky, kx, in_c, d + segs[s].lane);
+      for (int lane = n; lane < nr; ++lane) d[lane] = 0.0f;
+      if (++kx == p.kernel_w) {
+        kx = 0;
+        if (++ky == p.kernel_h) {
+          ky = 0;
+          ++ic;
+        }
       }
-      const float* src = in_c + int64_t(iy) * t.in_w - off;
-      for (int ox = 0; ox < ox_lo; ++ox) dst[ox] = 0.0f;
-      if (p.stride_w == 1) {
-        std::memcpy(dst + ox_lo, src + ox_lo, sizeof(float) * (ox_hi - ox_lo));
-      } else {
-        for (int ox = ox_lo; ox < ox_hi; ++ox) dst[ox] = src[int64_t(ox) * p.stride_w];
-      }
-      for (int ox = ox_hi; ox < t.out_w; ++ox) dst[ox] = 0.0f;
     }
   }
 }
 
 }  // namespace
 
-size_t conv2d_f32_scratch_bytes(const Conv2dParams& p, int in_h, int in_w, int /*num_threads*/) {
-  // The unfolded matrix is shared by all threads (they fill and read disjoint parts of it),
-  // so the size does not depend on the thread count.
+size_t conv2d_f32_scratch_bytes(const Conv2dParams& p, int in_h, int in_w, int num_threads) {
+#if defined(TVLITE_GEMM_BACKEND_OPENBLAS)
+  // A dense BLAS needs B written out: the unfolded matrix of one group (reused by each).
   if (is_pointwise(p) || p.groups < 1) return 0;
-  const int out_h = conv2d_output_size(in_h, p.kernel_h, p.stride_h, p.pad_h, p.dilation_h);
-  const int out_w = conv2d_output_size(in_w, p.kernel_w, p.stride_w, p.pad_w, p.dilation_w);
-  if (out_h <= 0 || out_w <= 0) return 0;
-  const size_t rows = size_t(p.in_channels / p.groups) * p.kernel_h * p.kernel_w;
-  const size_t bytes = rows * size_t(out_h) * size_t(out_w) * sizeof(float);
-  return (bytes + 63) / 64 * 64;
+  const int oh = conv2d_output_size(in_h, p.kernel_h, p.stride_h, p.pad_h, p.dilation_h);
+  const int ow = conv2d_output_size(in_w, p.kernel_w, p.stride_w, p.pad_w, p.dilation_w);
+  return oh > 0 && ow > 0 ? im2col_f32_bytes(p, oh, ow) : 0;
+#endif
+  // The GEMM path packs B from the input itself (ConvB): no unfolded matrix to hold. Winograd
+  // needs its transformed weights and per-thread tile blocks.
+  const int tile = conv2d_winograd_tile(p, in_h, in_w);
+  return tile != 0 ? conv2d_winograd_scratch_bytes(tile, p, in_h, in_w, std::max(1, num_threads))
+                   : 0;
 }
 
 void conv2d_f32(const Conv2dParams& p, int in_h, int in_w, const float* input, const float* weight,
@@ -94,24 +148,37 @@ void conv2d_f32_epilogue(const Conv2dParams& p, int in_h, int in_w, const float*
   const int64_t in_hw = int64_t(in_h) * in_w;
   const int64_t out_hw = int64_t(out_h) * out_w;
   const bool pointwise = is_pointwise(p);
-  assert(pointwise || scratch != nullptr);
   assert(ep.residual == nullptr || ep.ldr >= out_hw);
-  float* col = static_cast<float*>(scratch);
+  const int tile = conv2d_winograd_tile(p, in_h, in_w);
+  if (tile != 0) {
+    assert(scratch != nullptr);
+    conv2d_winograd_f32_epilogue(tile, p, in_h, in_w, input, weight, ep, output, scratch, parallel);
+    return;
+  }
   for (int g = 0; g < p.groups; ++g) {
     const float* in_g = input + g * cin_g * in_hw;
-    const float* b = in_g;
-    if (!pointwise) {
-      Im2colTask t{&p, in_h, in_w, out_h, out_w, in_g, col};
-      parallel_run(parallel, k, im2col_rows, &t);
-      b = col;
-    }
+    const GemmDenseB dense{in_g, out_hw};
+    const ConvB conv{&p, in_g, in_h, in_w, out_h, out_w};
+    const GemmB b = pointwise ? gemm_f32_b_dense(&dense) : GemmB{pack_conv, &conv};
     const int64_t c0 = g * cout_g;
     GemmEpilogue epg = ep;
     if (ep.scale != nullptr) epg.scale = ep.scale + c0;
     if (ep.shift != nullptr) epg.shift = ep.shift + c0;
     if (ep.residual != nullptr) epg.residual = ep.residual + c0 * ep.ldr;
-    gemm_f32_epilogue(cout_g, out_hw, k, weight + c0 * k, k, b, out_hw, epg, output + c0 * out_hw,
-                      out_hw, parallel);
+#if defined(TVLITE_GEMM_BACKEND_OPENBLAS)
+    // The comparison build: the classic im2col + dense GEMM, the GEMM being OpenBLAS's.
+    (void)b;
+    const float* bd = in_g;
+    if (!pointwise) {
+      im2col_f32(p, in_h, in_w, out_h, out_w, in_g, static_cast<float*>(scratch), parallel);
+      bd = static_cast<const float*>(scratch);
+    }
+    gemm_f32_epilogue(cout_g, out_hw, k, weight + c0 * k, k, bd, out_hw, epg,
+                      output + c0 * out_hw, out_hw, parallel);
+#else
+    gemm_f32_packed(cout_g, out_hw, k, weight + c0 * k, k, b, epg, output + c0 * out_hw, out_hw,
+                    parallel);
+#endif
   }
 }
 

@@ -5,6 +5,9 @@
 #include <immintrin.h>
 #define TVLITE_X86 1
 #endif
+#if defined(__arm__) && !defined(__ARM_NEON) && defined(__linux__)
+#include <sys/auxv.h>  // getauxval: the kernel's HWCAP bits, no file read
+#endif
 
 namespace tvlite::kernels {
 namespace {
@@ -16,7 +19,11 @@ uint32_t detect_cpu_features() {
   if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) f |= kCpuFeatureAvx2;
   if (__builtin_cpu_supports("avx512f")) f |= kCpuFeatureAvx512f;
 #elif defined(__aarch64__) || defined(__ARM_NEON)
-  f |= kCpuFeatureNeon;
+  f |= kCpuFeatureNeon;  // AArch64's baseline, or a 32-bit build for NEON CPUs only
+#elif defined(__arm__) && defined(__linux__)
+  // A 32-bit build for any ARMv7 (NEON kernels compiled per file): ask the kernel.
+  constexpr unsigned long kHwcapNeon = 1ul << 12;  // HWCAP_NEON, <asm/hwcap.h>
+  if (getauxval(AT_HWCAP) & kHwcapNeon) f |= kCpuFeatureNeon;
 #endif
   return f;
 }

@@ -1,13 +1,14 @@
 // Cache-blocked GEMM driver: C is split into blocks of mc rows (A's block, mc x kKc, stays in
 // L2, or near L1 for the portable tile whose A loads are a larger share of its work) and columns
 // (the unit of parallel work); K is cut into slices of kKc; B is packed kNcPack columns at a time
-// into NR-wide stack panels, each of which stays in L1 while every MR-row tile of the block runs
-// over it.
+// into NR-wide stack panels by its GemmB source (a dense matrix, or a convolution's input read
+// as its implicit im2col), each of which stays in L1 while every MR-row tile of the block runs
+// over it. A is read in place (the weights as the file holds them): copying its block into a
+// contiguous buffer was measured no faster for large N and 15-20 % slower for N = 49.
 #include <algorithm>
 #include <atomic>
 #include <cassert>
 
-#include "tvlite/kernels/cpu.h"
 #include "tvlite/kernels/gemm.h"
 #include "tvlite/kernels/gemm_microkernel.h"
 
@@ -16,14 +17,14 @@ namespace {
 
 constexpr int64_t kKc = 256;  // K slice: packed panel kKc x NR and A tile MR x kKc stay in L1
 constexpr int64_t kNcPack = 64;  // columns of B packed at once: kKc x kNcPack (64 KiB of stack)
+constexpr int64_t kABlockBytes = 192 * 1024;  // A's block per K slice: within a 256+ KiB L2
 
 struct GemmTask {
   const GemmUkernel* uk;
   int64_t M, N, K;
   const float* A;
   int64_t lda;
-  const float* B;
-  int64_t ldb;
+  GemmB b;
   const GemmEpilogue* ep;
   float* C;
   int64_t ldc;
@@ -31,12 +32,35 @@ struct GemmTask {
   std::atomic<int64_t> next{0};  // threaded: the next block to take
 };
 
-// C[m0:m1, n0:n1] over the whole of K. B is packed kNcPack columns at a time, reading each
-// row of B contiguously (rows are far apart when N is large; one row per panel would touch a
-// new page for every k). The epilogue runs in the micro-kernel on the last K slice.
+// Dense B: each row of the slice is read contiguously (rows are far apart when N is large; one
+// row per panel would touch a new page for every k).
+void pack_dense(const void* ctx, int64_t k0, int64_t kc, int64_t j0, int64_t nc, int nr,
+                float* dst) {
+  const GemmDenseB& d = *static_cast<const GemmDenseB*>(ctx);
+  const int64_t panels = (nc + nr - 1) / nr;
+  const float* b = d.data + k0 * d.ld + j0;
+  for (int64_t k = 0; k < kc; ++k, b += d.ld) {
+    for (int64_t pnl = 0; pnl < panels; ++pnl) {
+      float* out = dst + (pnl * kc + k) * nr;
+      const int64_t c0 = pnl * nr;
+      const int64_t n = std::min<int64_t>(nr, nc - c0);
+      if (n == 16) {  // the AVX2 tile: a fixed-size copy the compiler keeps inline
+        for (int64_t j = 0; j < 16; ++j) out[j] = b[c0 + j];
+      } else if (n == 8) {
+        for (int64_t j = 0; j < 8; ++j) out[j] = b[c0 + j];
+      } else {
+        int64_t j = 0;
+        for (; j < n; ++j) out[j] = b[c0 + j];
+        for (; j < nr; ++j) out[j] = 0.0f;
+      }
+    }
+  }
+}
+
+// C[m0:m1, n0:n1] over the whole of K. The epilogue runs in the micro-kernel on the last slice.
 void gemm_block(const GemmTask& t, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
   const int MR = t.uk->mr, NR = t.uk->nr;
-  alignas(64) float packed[kKc * kNcPack];
+  alignas(64) float packed_b[kKc * kNcPack];
   const GemmEpilogue& ep = *t.ep;
   for (int64_t k0 = 0; k0 < t.K; k0 += kKc) {
     const int64_t kc = std::min(kKc, t.K - k0);
@@ -45,28 +69,11 @@ void gemm_block(const GemmTask& t, int64_t m0, int64_t m1, int64_t n0, int64_t n
     for (int64_t jb = n0; jb < n1; jb += kNcPack) {
       const int64_t ncb = std::min(kNcPack, n1 - jb);
       const int64_t panels = (ncb + NR - 1) / NR;
-      // packed[panel][k][NR], zero beyond the last column.
-      const float* b = t.B + k0 * t.ldb + jb;
-      for (int64_t k = 0; k < kc; ++k, b += t.ldb) {
-        for (int64_t pnl = 0; pnl < panels; ++pnl) {
-          float* dst = packed + (pnl * kc + k) * NR;
-          const int64_t j0 = pnl * NR;
-          const int64_t nr = std::min<int64_t>(NR, ncb - j0);
-          if (nr == 16) {  // the AVX2 tile: a fixed-size copy the compiler keeps inline
-            for (int64_t j = 0; j < 16; ++j) dst[j] = b[j0 + j];
-          } else if (nr == NR) {
-            for (int64_t j = 0; j < NR; ++j) dst[j] = b[j0 + j];
-          } else {
-            int64_t j = 0;
-            for (; j < nr; ++j) dst[j] = b[j0 + j];
-            for (; j < NR; ++j) dst[j] = 0.0f;
-          }
-        }
-      }
+      t.b.pack(t.b.ctx, k0, kc, jb, ncb, NR, packed_b);
       for (int64_t pnl = 0; pnl < panels; ++pnl) {
         const int64_t j0 = jb + pnl * NR;
         const int nr = int(std::min<int64_t>(NR, n1 - j0));
-        const float* panel = packed + pnl * kc * NR;
+        const float* panel = packed_b + pnl * kc * NR;
         for (int64_t i0 = m0; i0 < m1; i0 += MR) {
           const int mr = int(std::min<int64_t>(MR, m1 - i0));
           GemmEpilogue tile;
@@ -112,11 +119,11 @@ int64_t ceil_div(int64_t x, int64_t m) { return (x + m - 1) / m; }
 
 }  // namespace
 
-void gemm_f32_epilogue_with(const GemmUkernel& uk, int64_t M, int64_t N, int64_t K,
-                            const float* A, int64_t lda, const float* B, int64_t ldb,
-                            const GemmEpilogue& ep, float* C, int64_t ldc, Parallel* parallel) {
+void gemm_f32_packed_with(const GemmUkernel& uk, int64_t M, int64_t N, int64_t K,
+                          const float* A, int64_t lda, const GemmB& b, const GemmEpilogue& ep,
+                          float* C, int64_t ldc, Parallel* parallel) {
   assert(M >= 0 && N >= 0 && K >= 0);
-  assert(lda >= K && ldb >= N && ldc >= N);
+  assert(lda >= K && ldc >= N && b.pack != nullptr);
   assert(ep.residual == nullptr || ep.ldr >= N);
   assert(uk.fn != nullptr && uk.nr <= kGemmMaxNr && uk.nr % 4 == 0 && uk.mr >= 1 && uk.mc >= 1);
   if (M == 0 || N == 0) return;
@@ -130,8 +137,16 @@ void gemm_f32_epilogue_with(const GemmUkernel& uk, int64_t M, int64_t N, int64_t
   GemmTask t;
   t.uk = &uk;
   t.M = M, t.N = N, t.K = K;
-  t.A = A, t.lda = lda, t.B = B, t.ldb = ldb, t.ep = &ep, t.C = C, t.ldc = ldc;
-  t.mc = std::min(round_up(M, uk.mr), round_up(uk.mc, uk.mr));
+  t.A = A, t.lda = lda, t.b = b, t.ep = &ep, t.C = C, t.ldc = ldc;
+  // Every block of rows packs its own B. When B is at most four packs wide (the 7x7 and 14x14
+  // stages, N = 49 and 196), A's block is re-read at most four times from L2/L3 while B (a
+  // conv's B is packed from the image, the costlier source) is packed once for all rows.
+  // Otherwise the block holds as many rows as keep mc x kc of A within kABlockBytes (L2): a
+  // short K (1x1 convs on 64 or 128 channels) lets one packing of B serve more rows.
+  const int64_t kc = std::min(K, kKc);
+  const int64_t fit = std::max<int64_t>(uk.mc, kABlockBytes / (kc * int64_t(sizeof(float))));
+  t.mc = N <= 4 * kNcPack ? round_up(M, uk.mr)
+                          : std::min(round_up(M, uk.mr), round_up(fit, uk.mr));
   t.m_blocks = ceil_div(M, t.mc);
   const int threads = parallel_threads(parallel);
   if (threads <= 1) {
@@ -157,37 +172,27 @@ void gemm_f32_epilogue_with(const GemmUkernel& uk, int64_t M, int64_t N, int64_t
   parallel_run(parallel, std::min<int64_t>(threads, t.m_blocks * t.n_blocks), gemm_dynamic, &t);
 }
 
+void gemm_f32_epilogue_with(const GemmUkernel& uk, int64_t M, int64_t N, int64_t K,
+                            const float* A, int64_t lda, const float* B, int64_t ldb,
+                            const GemmEpilogue& ep, float* C, int64_t ldc, Parallel* parallel) {
+  assert(ldb >= N);
+  const GemmDenseB dense{B, ldb};
+  gemm_f32_packed_with(uk, M, N, K, A, lda, gemm_f32_b_dense(&dense), ep, C, ldc, parallel);
+}
+
+GemmB gemm_f32_b_dense(const GemmDenseB* dense) { return GemmB{pack_dense, dense}; }
+
+void gemm_f32_packed(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const GemmB& b,
+                     const GemmEpilogue& ep, float* C, int64_t ldc, Parallel* parallel) {
+  gemm_f32_packed_with(gemm_f32_ukernel_default(), M, N, K, A, lda, b, ep, C, ldc, parallel);
+}
+
 void gemm_f32_with(const GemmUkernel& uk, int64_t M, int64_t N, int64_t K, const float* A,
                    int64_t lda, const float* B, int64_t ldb, const float* bias, float* C,
                    int64_t ldc, Parallel* parallel) {
   GemmEpilogue ep;
   ep.shift = bias;
   gemm_f32_epilogue_with(uk, M, N, K, A, lda, B, ldb, ep, C, ldc, parallel);
-}
-
-const GemmUkernel* gemm_f32_ukernels(int* count) {
-  static const struct Table {
-    GemmUkernel list[2];
-    int count;
-    Table() : list{}, count(0) {
-      list[count++] = {"gemm_f32_ukernel_6x8__portable", 6, 8, 48,
-                        gemm_f32_ukernel_6x8__portable};
-#if defined(TVLITE_KERNELS_HAVE_AVX2)
-      if (cpu_features() & kCpuFeatureAvx2) {
-        list[count++] = {"gemm_f32_ukernel_6x16__avx2", 6, 16, 144,
-                          gemm_f32_ukernel_6x16__avx2};
-      }
-#endif
-    }
-  } table;
-  *count = table.count;
-  return table.list;
-}
-
-const GemmUkernel& gemm_f32_ukernel_default() {
-  int count = 0;
-  const GemmUkernel* list = gemm_f32_ukernels(&count);
-  return list[count - 1];
 }
 
 void gemm_f32(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const float* B,

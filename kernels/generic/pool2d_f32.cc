@@ -38,30 +38,42 @@ void max_pool_channels(void* ctx, int64_t c0, int64_t c1, int /*thread_index*/) 
     float* out_c = t.output + c * out_h * out_w;
     for (int oy = 0; oy < out_h; ++oy) {
       const bool y_inside = oy >= y_lo && oy < y_hi;
-      for (int ox = 0; ox < out_w; ++ox) {
-        const int iy0 = oy * p.stride_h - p.pad_h, ix0 = ox * p.stride_w - p.pad_w;
-        float m = -std::numeric_limits<float>::infinity();
-        if (y_inside && ox >= x_lo && ox < x_hi) {
-          for (int ky = 0; ky < p.kernel_h; ++ky) {
-            const float* row = in_c + int64_t(iy0 + ky * p.dilation_h) * in_w + ix0;
-            for (int kx = 0; kx < p.kernel_w; ++kx) {
-              const float v = row[kx * p.dilation_w];
-              if (v > m || v != v) m = v;
-            }
-          }
-        } else {
-          for (int ky = 0; ky < p.kernel_h; ++ky) {
-            const int iy = iy0 + ky * p.dilation_h;
-            if (iy < 0 || iy >= in_h) continue;
-            for (int kx = 0; kx < p.kernel_w; ++kx) {
-              const int ix = ix0 + kx * p.dilation_w;
-              if (ix < 0 || ix >= in_w) continue;
-              const float v = in_c[int64_t(iy) * in_w + ix];
-              if (v > m || v != v) m = v;
+      float* out_row = out_c + oy * out_w;
+      if (y_inside && x_lo < x_hi) {
+        // The row's interior, tap by tap: a loop along ox the compiler vectorizes (a select
+        // keeps NaN propagating, as the reference's `v > m || v != v`).
+        for (int ox = x_lo; ox < x_hi; ++ox) out_row[ox] = -std::numeric_limits<float>::infinity();
+        const int iy0 = oy * p.stride_h - p.pad_h;
+        for (int ky = 0; ky < p.kernel_h; ++ky) {
+          const float* row = in_c + int64_t(iy0 + ky * p.dilation_h) * in_w;
+          for (int kx = 0; kx < p.kernel_w; ++kx) {
+            const int64_t off = int64_t(kx) * p.dilation_w - p.pad_w;  // >= -ox*stride inside
+            const int sw = p.stride_w;
+            for (int ox = x_lo; ox < x_hi; ++ox) {
+              const float v = row[int64_t(ox) * sw + off], m = out_row[ox];
+              out_row[ox] = (v > m || v != v) ? v : m;
             }
           }
         }
-        out_c[oy * out_w + ox] = m;
+      }
+      for (int ox = 0; ox < out_w; ++ox) {
+        if (y_inside && ox >= x_lo && ox < x_hi) {
+          ox = x_hi - 1;  // done above
+          continue;
+        }
+        const int iy0 = oy * p.stride_h - p.pad_h, ix0 = ox * p.stride_w - p.pad_w;
+        float m = -std::numeric_limits<float>::infinity();
+        for (int ky = 0; ky < p.kernel_h; ++ky) {
+          const int iy = iy0 + ky * p.dilation_h;
+          if (iy < 0 || iy >= in_h) continue;
+          for (int kx = 0; kx < p.kernel_w; ++kx) {
+            const int ix = ix0 + kx * p.dilation_w;
+            if (ix < 0 || ix >= in_w) continue;
+            const float v = in_c[int64_t(iy) * in_w + ix];
+            if (v > m || v != v) m = v;
+          }
+        }
+        out_row[ox] = m;
       }
     }
   }

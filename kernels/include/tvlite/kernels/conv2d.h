@@ -32,7 +32,7 @@ inline int conv2d_output_size(int in, int kernel, int stride, int pad, int dilat
 void conv2d_f32_ref(const Conv2dParams& p, int in_h, int in_w, const float* input,
                     const float* weight, const float* bias, float* output);
 
-// Fast path (im2col/1x1 direct + blocked GEMM). Same contract as the reference, plus:
+// Fast path (GEMM on the input, read as its im2col matrix without writing it). Same contract as the reference, plus:
 // scratch: at least conv2d_f32_scratch_bytes(p, in_h, in_w, parallel_threads(parallel)) bytes,
 // 64-byte aligned; may be null when that size is 0. Pointers need only natural float alignment.
 size_t conv2d_f32_scratch_bytes(const Conv2dParams& p, int in_h, int in_w, int num_threads);
@@ -49,5 +49,18 @@ void conv2d_f32_epilogue_ref(const Conv2dParams& p, int in_h, int in_w, const fl
 void conv2d_f32_epilogue(const Conv2dParams& p, int in_h, int in_w, const float* input,
                          const float* weight, const GemmEpilogue& ep, float* output,
                          void* scratch, Parallel* parallel);
+
+// Winograd F(tile x tile, 3x3), tile 2 or 4 (conv2d_winograd_f32.cc), for what
+// conv2d_winograd_supported() accepts: 3x3, stride 1, dilation 1, groups 1, pad <= 2. Same
+// contract as conv2d_f32_epilogue, with its own scratch size. conv2d_f32_epilogue uses it where
+// conv2d_winograd_tile() says so (0: not used); its rounding differs from the direct sum by
+// a few ulps of the largest partial product (see the kernels' README).
+bool conv2d_winograd_supported(const Conv2dParams& p);
+int conv2d_winograd_tile(const Conv2dParams& p, int in_h, int in_w);
+size_t conv2d_winograd_scratch_bytes(int tile, const Conv2dParams& p, int in_h, int in_w,
+                                     int num_threads);
+void conv2d_winograd_f32_epilogue(int tile, const Conv2dParams& p, int in_h, int in_w,
+                                  const float* input, const float* weight, const GemmEpilogue& ep,
+                                  float* output, void* scratch, Parallel* parallel);
 
 }  // namespace tvlite::kernels

@@ -8,7 +8,7 @@ namespace tvlite::kernels {
 enum CpuFeature : uint32_t {
   kCpuFeatureAvx2 = 1u << 0,  // x86: AVX2 and FMA3 both present and enabled by the OS
   kCpuFeatureAvx512f = 1u << 1,
-  kCpuFeatureNeon = 1u << 2,  // aarch64 (always), armv7 built with NEON
+  kCpuFeatureNeon = 1u << 2,  // aarch64 (always); armv7: AT_HWCAP has NEON (Linux)
 };
 
 // Detected on the first call (thread-safe) and constant afterwards.

@@ -28,6 +28,24 @@ struct GemmUkernel {
 
 constexpr int kGemmMaxNr = 32;
 
+// Where B comes from. pack() writes rows [k0, k0 + kc) and columns [j0, j0 + nc) of the
+// K x N matrix B as nr-wide panels: dst[(p * kc + k) * nr + j] = B[k0 + k][j0 + p * nr + j],
+// zero for columns at or beyond nc. dst is 64-byte aligned. Called concurrently from several
+// threads on disjoint dst buffers. A dense B is one implementation (gemm_f32_b_dense); a
+// convolution packs straight from its input image (implicit im2col, conv2d_f32.cc).
+using GemmPackBFn = void (*)(const void* ctx, int64_t k0, int64_t kc, int64_t j0, int64_t nc,
+                             int nr, float* dst);
+struct GemmB {
+  GemmPackBFn pack = nullptr;
+  const void* ctx = nullptr;
+};
+// A dense row-major B; `dense` must outlive the GemmB.
+struct GemmDenseB {
+  const float* data;
+  int64_t ld;
+};
+GemmB gemm_f32_b_dense(const GemmDenseB* dense);
+
 // Portable C++ (GCC/Clang vector extensions; any ISA).
 void gemm_f32_ukernel_6x8__portable(int mr, int nr, int64_t kc, const float* a, int64_t lda,
                                     const float* packed_b, bool accumulate,
@@ -37,6 +55,17 @@ void gemm_f32_ukernel_6x8__portable(int mr, int nr, int64_t kc, const float* a, 
 void gemm_f32_ukernel_6x16__avx2(int mr, int nr, int64_t kc, const float* a, int64_t lda,
                                  const float* packed_b, bool accumulate, const GemmEpilogue* ep,
                                  float* c, int64_t ldc);
+#endif
+#if defined(__aarch64__) || defined(__arm__)
+// Needs cpu_features() & kCpuFeatureNeon (on 32-bit ARM, built with -mfpu=neon for itself).
+void gemm_f32_ukernel_4x8__neon(int mr, int nr, int64_t kc, const float* a, int64_t lda,
+                                const float* packed_b, bool accumulate, const GemmEpilogue* ep,
+                                float* c, int64_t ldc);
+#endif
+#if defined(__aarch64__)
+void gemm_f32_ukernel_8x8__aarch64_neonfma(int mr, int nr, int64_t kc, const float* a,
+                                           int64_t lda, const float* packed_b, bool accumulate,
+                                           const GemmEpilogue* ep, float* c, int64_t ldc);
 #endif
 
 // The micro-kernels this CPU can run, portable first, best last; *count receives their number.
@@ -52,5 +81,11 @@ void gemm_f32_with(const GemmUkernel& ukernel, int64_t M, int64_t N, int64_t K, 
 void gemm_f32_epilogue_with(const GemmUkernel& ukernel, int64_t M, int64_t N, int64_t K,
                             const float* A, int64_t lda, const float* B, int64_t ldb,
                             const GemmEpilogue& ep, float* C, int64_t ldc, Parallel* parallel);
+// The general form: B produced panel by panel by `b` (see GemmB).
+void gemm_f32_packed_with(const GemmUkernel& ukernel, int64_t M, int64_t N, int64_t K,
+                          const float* A, int64_t lda, const GemmB& b, const GemmEpilogue& ep,
+                          float* C, int64_t ldc, Parallel* parallel);
+void gemm_f32_packed(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const GemmB& b,
+                     const GemmEpilogue& ep, float* C, int64_t ldc, Parallel* parallel);
 
 }  // namespace tvlite::kernels

@@ -1,0 +1,317 @@
+// The Winograd F(m x m, 3x3) convolution's implementation (see conv2d_winograd_f32.cc), included
+// once per instruction set: by generic/conv2d_winograd_f32.cc as is, and by
+// x86/conv2d_winograd_f32__avx2.cc compiled with -mavx2 -mfma, where the transforms' loops along
+// the 32 tiles of a block vectorize 8 wide. The including file defines TVLITE_WINOGRAD_NS, the
+// namespace that keeps the two copies apart.
+#pragma once
+#include <cassert>
+#include <atomic>
+#include <cstdint>
+
+#include "tvlite/kernels/conv2d.h"
+#include "tvlite/kernels/gemm.h"
+#include "tvlite/kernels/gemm_microkernel.h"
+
+#ifndef TVLITE_WINOGRAD_NS
+#error "define TVLITE_WINOGRAD_NS before including winograd_f32_impl.h"
+#endif
+
+namespace tvlite::kernels::TVLITE_WINOGRAD_NS {
+
+// Local copies of the headers' inline helpers: an inline function compiled in the AVX2 copy
+// must not be the one the linker keeps for the generic code (it would fault on a CPU without
+// AVX2), so this file calls none of them.
+inline int output_size(int in, int pad) {  // conv2d_output_size for a 3x3, stride 1
+  const int64_t avail = int64_t(in) + 2 * int64_t(pad) - 3;
+  return avail < 0 ? 0 : int(avail + 1);
+}
+inline int64_t imin(int64_t a, int64_t b) { return a < b ? a : b; }
+inline void run_range(Parallel* parallel, int64_t n, RangeFn fn, void* ctx) {
+  if (n <= 0) return;
+  if (parallel == nullptr || parallel->num_threads() <= 1 || n == 1) {
+    fn(ctx, 0, n, 0);
+  } else {
+    parallel->run(n, fn, ctx);
+  }
+}
+
+// The transform matrices, row-major. Interpolation points 0, +-1 (F(2,3)) and 0, +-1, +-2
+// (F(4,3)), as in Lavin & Gray and most fp32 implementations.
+template <int M>
+struct Winograd;
+
+template <>
+struct Winograd<2> {
+  static constexpr int A = 4;  // alpha = m + 2
+  static constexpr float BT[4][4] = {{1, 0, -1, 0}, {0, 1, 1, 0}, {0, -1, 1, 0}, {0, 1, 0, -1}};
+  static constexpr float G[4][3] = {{1, 0, 0}, {0.5f, 0.5f, 0.5f}, {0.5f, -0.5f, 0.5f}, {0, 0, 1}};
+  static constexpr float AT[2][4] = {{1, 1, 1, 0}, {0, 1, -1, -1}};
+};
+
+template <>
+struct Winograd<4> {
+  static constexpr int A = 6;
+  static constexpr float BT[6][6] = {{4, 0, -5, 0, 1, 0},  {0, -4, -4, 1, 1, 0},
+                                     {0, 4, -4, -1, 1, 0}, {0, -2, -1, 2, 1, 0},
+                                     {0, 2, -1, -2, 1, 0}, {0, 4, 0, -5, 0, 1}};
+  static constexpr float G[6][3] = {{1.0f / 4, 0, 0},
+                                    {-1.0f / 6, -1.0f / 6, -1.0f / 6},
+                                    {-1.0f / 6, 1.0f / 6, -1.0f / 6},
+                                    {1.0f / 24, 1.0f / 12, 1.0f / 6},
+                                    {1.0f / 24, -1.0f / 12, 1.0f / 6},
+                                    {0, 0, 1}};
+  static constexpr float AT[4][6] = {{1, 1, 1, 1, 1, 0},
+                                     {0, 1, -1, 2, -2, 0},
+                                     {0, 1, 1, 4, 4, 0},
+                                     {0, 1, -1, 8, -8, 1}};
+};
+
+constexpr int kBlockTiles = 32;  // tiles per block: the GEMMs' N (two AVX2 panels)
+
+struct Geometry {
+  int64_t cin, cout, in_h, in_w, out_h, out_w, pad_h, pad_w;
+  int64_t tiles_h, tiles_w, tiles;
+};
+
+template <int M>
+Geometry geometry(const Conv2dParams& p, int in_h, int in_w) {
+  Geometry g;
+  g.cin = p.in_channels, g.cout = p.out_channels, g.in_h = in_h, g.in_w = in_w;
+  g.pad_h = p.pad_h, g.pad_w = p.pad_w;
+  g.out_h = output_size(in_h, p.pad_h);
+  g.out_w = output_size(in_w, p.pad_w);
+  g.tiles_h = (g.out_h + M - 1) / M;
+  g.tiles_w = (g.out_w + M - 1) / M;
+  g.tiles = g.tiles_h * g.tiles_w;
+  return g;
+}
+
+template <int M>
+constexpr int64_t kPositions = (M + 2) * (M + 2);
+
+// Scratch, in floats: U, then per thread one block's V and M.
+template <int M>
+int64_t per_thread_floats(const Geometry& g) {
+  return kPositions<M> * (g.cin + g.cout) * kBlockTiles;
+}
+
+template <int M>
+struct Task {
+  Geometry g;
+  const GemmUkernel* uk;
+  const float* input;
+  const float* weight;
+  const GemmEpilogue* ep;
+  float* output;
+  float* u;        // [P][cout][cin]
+  float* blocks;   // per thread: V [cin][P][kBlockTiles], then M [cout][P][kBlockTiles]
+  int64_t block_tiles;  // tiles per block (<= kBlockTiles); blocks are taken one at a time
+  int64_t num_blocks;
+  std::atomic<int64_t> next{0};
+};
+
+// U for output channels [c0, c1): U[xi][co][ci] = sum G[i][a] g[a][b] G[j][b], xi = i*A + j.
+// Two passes over a block of kCiBlock input channels, so that every store is a contiguous run
+// along ci (U's rows) rather than A*A stores a plane apart.
+constexpr int kCiBlock = 64;
+
+template <int M>
+void transform_weights(void* ctx, int64_t c0, int64_t c1, int /*thread*/) {
+  using W = Winograd<M>;
+  constexpr int A = W::A;
+  const Task<M>& t = *static_cast<const Task<M>*>(ctx);
+  const int64_t plane = t.g.cout * t.g.cin;
+  float gg[A][3][kCiBlock];  // G g, per channel of the block
+  for (int64_t co = c0; co < c1; ++co) {
+    for (int64_t cb = 0; cb < t.g.cin; cb += kCiBlock) {
+      const int n = int(imin(kCiBlock, t.g.cin - cb));
+      const float* g = t.weight + (co * t.g.cin + cb) * 9;
+      for (int c = 0; c < n; ++c, g += 9) {
+        for (int i = 0; i < A; ++i) {
+          for (int b = 0; b < 3; ++b) {
+            gg[i][b][c] = W::G[i][0] * g[b] + W::G[i][1] * g[3 + b] + W::G[i][2] * g[6 + b];
+          }
+        }
+      }
+      for (int i = 0; i < A; ++i) {
+        for (int j = 0; j < A; ++j) {
+          float* u = t.u + (i * A + j) * plane + co * t.g.cin + cb;
+          const float g0 = W::G[j][0], g1 = W::G[j][1], g2 = W::G[j][2];
+          for (int c = 0; c < n; ++c) u[c] = gg[i][0][c] * g0 + gg[i][1][c] * g1 + gg[i][2][c] * g2;
+        }
+      }
+    }
+  }
+}
+
+// V for the block's tiles [t0, t0 + n) (n <= kBlockTiles), lane l = tile t0 + l. Each step is a
+// loop over the lanes, which the compiler vectorizes; V is written along the lanes.
+template <int M>
+void transform_input(const Task<M>& t, int64_t t0, int n, float* v) {
+  const int nl = (n + 7) / 8 * 8;  // lanes computed: whole vectors
+  using W = Winograd<M>;
+  constexpr int A = W::A;
+  const Geometry& g = t.g;
+  int64_t y0[kBlockTiles], x0[kBlockTiles];
+  bool inside[kBlockTiles];
+  for (int l = 0; l < n; ++l) {
+    y0[l] = (t0 + l) / g.tiles_w * M - g.pad_h;
+    x0[l] = (t0 + l) % g.tiles_w * M - g.pad_w;
+    inside[l] = y0[l] >= 0 && x0[l] >= 0 && y0[l] + A <= g.in_h && x0[l] + A <= g.in_w;
+  }
+  float d[A][A][kBlockTiles];
+  float tmp[A][A][kBlockTiles];
+  for (int64_t ci = 0; ci < g.cin; ++ci) {
+    const float* in = t.input + ci * g.in_h * g.in_w;
+    for (int l = 0; l < n; ++l) {
+      if (inside[l]) {
+        const float* src = in + y0[l] * g.in_w + x0[l];
+        for (int r = 0; r < A; ++r) {
+          for (int c = 0; c < A; ++c) d[r][c][l] = src[r * g.in_w + c];
+        }
+      } else {  // indices, not pointers, outside the image
+        for (int r = 0; r < A; ++r) {
+          const int64_t y = y0[l] + r;
+          for (int c = 0; c < A; ++c) {
+            const int64_t x = x0[l] + c;
+            d[r][c][l] = y >= 0 && y < g.in_h && x >= 0 && x < g.in_w ? in[y * g.in_w + x] : 0.0f;
+          }
+        }
+      }
+    }
+    for (int l = n; l < nl; ++l) {
+      for (int r = 0; r < A; ++r) {
+        for (int c = 0; c < A; ++c) d[r][c][l] = 0.0f;
+      }
+    }
+    // Sums are formed in registers along the lanes (the r/c loops unroll; zero terms cost an
+    // FMA each, cheaper than initialising the arrays in memory).
+    for (int i = 0; i < A; ++i) {  // tmp = B^T d
+      for (int c = 0; c < A; ++c) {
+        for (int l = 0; l < nl; ++l) {
+          float acc = 0.0f;
+          for (int r = 0; r < A; ++r) acc += W::BT[i][r] * d[r][c][l];
+          tmp[i][c][l] = acc;
+        }
+      }
+    }
+    for (int i = 0; i < A; ++i) {  // V = tmp B
+      for (int j = 0; j < A; ++j) {
+        float* out = v + (ci * A * A + i * A + j) * kBlockTiles;
+        for (int l = 0; l < nl; ++l) {
+          float acc = 0.0f;
+          for (int c = 0; c < A; ++c) acc += W::BT[j][c] * tmp[i][c][l];
+          out[l] = acc;
+        }
+      }
+    }
+  }
+}
+
+// y for the block's tiles from M [cout][P][kBlockTiles]: A^T M A, the epilogue, and the store of
+// the part of each tile inside the output.
+template <int M>
+void transform_output(const Task<M>& t, int64_t t0, int n, const float* m) {
+  const int nl = (n + 7) / 8 * 8;
+  using W = Winograd<M>;
+  constexpr int A = W::A;
+  const Geometry& g = t.g;
+  const GemmEpilogue& ep = *t.ep;
+  const int64_t out_hw = g.out_h * g.out_w;
+  float tmp[M][A][kBlockTiles];
+  float y[M][M][kBlockTiles];
+  for (int64_t co = 0; co < g.cout; ++co) {
+    for (int i = 0; i < M; ++i) {  // tmp = A^T M
+      for (int c = 0; c < A; ++c) {
+        for (int l = 0; l < nl; ++l) {
+          float acc = 0.0f;
+          for (int r = 0; r < A; ++r) {
+            acc += W::AT[i][r] * m[(co * A * A + r * A + c) * kBlockTiles + l];
+          }
+          tmp[i][c][l] = acc;
+        }
+      }
+    }
+    const float scale = ep.scale != nullptr ? ep.scale[co] : 1.0f;
+    const float shift = ep.shift != nullptr ? ep.shift[co] : 0.0f;
+    for (int i = 0; i < M; ++i) {  // y = tmp A, then scale and shift
+      for (int j = 0; j < M; ++j) {
+        for (int l = 0; l < nl; ++l) {
+          float acc = 0.0f;
+          for (int c = 0; c < A; ++c) acc += W::AT[j][c] * tmp[i][c][l];
+          y[i][j][l] = acc * scale + shift;
+        }
+      }
+    }
+    const float* res = ep.residual != nullptr ? ep.residual + co * ep.ldr : nullptr;
+    float* out = t.output + co * out_hw;
+    for (int l = 0; l < n; ++l) {
+      const int64_t oy = (t0 + l) / g.tiles_w * M, ox = (t0 + l) % g.tiles_w * M;
+      const int rows = int(imin(M, g.out_h - oy));
+      const int cols = int(imin(M, g.out_w - ox));
+      for (int i = 0; i < rows; ++i) {
+        const int64_t at = (oy + i) * g.out_w + ox;
+        for (int j = 0; j < cols; ++j) {
+          float val = y[i][j][l];
+          if (res != nullptr) val += res[at + j];
+          if (ep.relu) val = val > 0.0f ? val : 0.0f;  // NaN -> 0, as relu_f32_ref
+          out[at + j] = val;
+        }
+      }
+    }
+  }
+}
+
+// Each thread takes blocks of tiles one at a time (a thread slowed by a neighbour on a shared
+// machine takes fewer) and runs them in its own V and M.
+template <int M>
+void run_blocks(void* ctx, int64_t /*begin*/, int64_t /*end*/, int thread) {
+  Task<M>& t = *static_cast<Task<M>*>(ctx);
+  const Geometry& g = t.g;
+  constexpr int64_t P = kPositions<M>;
+  float* v = t.blocks + thread * per_thread_floats<M>(g);
+  float* m = v + P * g.cin * kBlockTiles;
+  const GemmEpilogue none;
+  for (int64_t b = t.next.fetch_add(1, std::memory_order_relaxed); b < t.num_blocks;
+       b = t.next.fetch_add(1, std::memory_order_relaxed)) {
+    const int64_t t0 = b * t.block_tiles;
+    const int n = int(imin(t.block_tiles, g.tiles - t0));
+    transform_input<M>(t, t0, n, v);
+    for (int64_t xi = 0; xi < P; ++xi) {
+      gemm_f32_epilogue_with(*t.uk, g.cout, n, g.cin, t.u + xi * g.cout * g.cin, g.cin,
+                             v + xi * kBlockTiles, P * kBlockTiles, none,
+                             m + xi * kBlockTiles, P * kBlockTiles, nullptr);
+    }
+    transform_output<M>(t, t0, n, m);
+  }
+}
+
+template <int M>
+inline size_t scratch_floats(const Geometry& g, int threads) {
+  return size_t(kPositions<M> * g.cout * g.cin + threads * per_thread_floats<M>(g));
+}
+
+template <int M>
+void run(const Conv2dParams& p, int in_h, int in_w, const float* input, const float* weight,
+         const GemmEpilogue& ep, float* output, void* scratch, Parallel* parallel) {
+  Task<M> t;
+  t.g = geometry<M>(p, in_h, in_w);
+  t.uk = &gemm_f32_ukernel_default();
+  t.input = input, t.weight = weight, t.ep = &ep, t.output = output;
+  t.u = static_cast<float*>(scratch);
+  t.blocks = t.u + kPositions<M> * t.g.cout * t.g.cin;
+  run_range(parallel, t.g.cout, transform_weights<M>, &t);
+  // One thread: blocks of kBlockTiles. More: at least 4 blocks per thread, in whole vectors of 8
+  // tiles, so that the last blocks even the threads out.
+  const int threads = parallel == nullptr ? 1 : parallel->num_threads();
+  t.block_tiles = kBlockTiles;
+  if (threads > 1) {
+    const int64_t want = (t.g.tiles + 4 * threads - 1) / (4 * threads);
+    t.block_tiles = imin(kBlockTiles, (want + 7) / 8 * 8);
+  }
+  t.num_blocks = (t.g.tiles + t.block_tiles - 1) / t.block_tiles;
+  run_range(parallel, imin(threads, t.num_blocks), run_blocks<M>, &t);
+}
+
+
+}  // namespace tvlite::kernels::TVLITE_WINOGRAD_NS
