@@ -1,6 +1,7 @@
 #include "tvlite/schema/manifest.h"
 
 #include <cstdint>
+#include <initializer_list>
 
 namespace tvlite::schema {
 namespace {
@@ -90,100 +91,152 @@ std::vector<int> vgg_cfg(char letter) {
   return {};
 }
 
-void add_bn(std::vector<ManifestEntry>* out, const std::string& prefix, int64_t c) {
-  out->push_back({prefix + ".weight", {c}, EntryKind::kFloat});
-  out->push_back({prefix + ".bias", {c}, EntryKind::kFloat});
-  out->push_back({prefix + ".running_mean", {c}, EntryKind::kFloat});
-  out->push_back({prefix + ".running_var", {c}, EntryKind::kFloat});
-  out->push_back({prefix + ".num_batches_tracked", {}, EntryKind::kCounter});
-}
+// Walks one architecture's entries with names built in a fixed buffer (no allocation): the
+// runtime's load path checks a file against it inside a caller's workspace.
+class Walker {
+ public:
+  Walker(ManifestVisitor visit, void* ctx) : visit_(visit), ctx_(ctx) {}
+  bool ok() const { return ok_; }
 
-void add_conv(std::vector<ManifestEntry>* out, const std::string& name, int64_t cout, int64_t cin,
-              int64_t k) {
-  out->push_back({name + ".weight", {cout, cin, k, k}, EntryKind::kFloat});
-}
+  // Name prefixes: "layer", 1, ".", 0, "." -> "layer1.0."
+  void prefix(const char* a) { len_ = 0; append(a); }
+  void append(const char* a) {
+    while (*a && len_ + 1 < sizeof name_) name_[len_++] = *a++;
+  }
+  void append(int64_t v) {
+    char digits[24];
+    int n = 0;
+    do {
+      digits[n++] = char('0' + v % 10);
+      v /= 10;
+    } while (v > 0 && n < 23);
+    while (n > 0 && len_ + 1 < sizeof name_) name_[len_++] = digits[--n];
+  }
+  size_t mark() const { return len_; }
+  void reset(size_t mark) { len_ = mark; }
 
-void add_linear(std::vector<ManifestEntry>* out, const std::string& prefix, int64_t cout,
-                int64_t cin) {
-  out->push_back({prefix + ".weight", {cout, cin}, EntryKind::kFloat});
-  out->push_back({prefix + ".bias", {cout}, EntryKind::kFloat});
-}
+  void entry(const char* suffix, std::initializer_list<int64_t> shape, EntryKind kind) {
+    if (!ok_) return;
+    const size_t m = len_;
+    append(suffix);
+    int64_t dims[4] = {0, 0, 0, 0};
+    int rank = 0;
+    for (int64_t d : shape) dims[rank++] = d;
+    ok_ = visit_(ctx_, std::string_view(name_, len_), dims, rank, kind);
+    len_ = m;
+  }
+  void conv(int64_t cout, int64_t cin, int64_t k) {
+    entry(".weight", {cout, cin, k, k}, EntryKind::kFloat);
+  }
+  void bias(int64_t c) { entry(".bias", {c}, EntryKind::kFloat); }
+  void bn(int64_t c) {
+    entry(".weight", {c}, EntryKind::kFloat);
+    entry(".bias", {c}, EntryKind::kFloat);
+    entry(".running_mean", {c}, EntryKind::kFloat);
+    entry(".running_var", {c}, EntryKind::kFloat);
+    entry(".num_batches_tracked", {}, EntryKind::kCounter);
+  }
+  void linear(const char* name, int64_t cout, int64_t cin) {
+    prefix(name);
+    entry(".weight", {cout, cin}, EntryKind::kFloat);
+    bias(cout);
+  }
 
-std::vector<ManifestEntry> resnet_manifest(const ArchConfig& a) {
-  std::vector<ManifestEntry> m;
+ private:
+  ManifestVisitor visit_;
+  void* ctx_;
+  bool ok_ = true;
+  char name_[64];
+  size_t len_ = 0;
+};
+
+void resnet_walk(const ArchView& a, Walker& w) {
   const bool bottleneck = a.block == ResNetBlock::kBottleneck;
   const int expansion = bottleneck ? 4 : 1;
-  add_conv(&m, "conv1", 64, 3, 7);
-  add_bn(&m, "bn1", 64);
+  w.prefix("conv1");
+  w.conv(64, 3, 7);
+  w.prefix("bn1");
+  w.bn(64);
   int64_t inplanes = 64;
-  for (size_t stage = 0; stage < a.layers.size(); ++stage) {
+  for (int stage = 0; stage < a.num_layers; ++stage) {
     const int64_t planes = int64_t(64) << stage;
     const int stride = stage == 0 ? 1 : 2;
     for (int b = 0; b < a.layers[stage]; ++b) {
-      const std::string p = "layer" + std::to_string(stage + 1) + "." + std::to_string(b) + ".";
+      w.prefix("layer");
+      w.append(int64_t(stage + 1));
+      w.append(".");
+      w.append(int64_t(b));
+      w.append(".");
+      const size_t p = w.mark();
+      auto layer = [&](const char* name) {
+        w.reset(p);
+        w.append(name);
+      };
       if (bottleneck) {
         const int64_t width = resnet_bottleneck_width(a, int(planes));
-        add_conv(&m, p + "conv1", width, inplanes, 1);
-        add_bn(&m, p + "bn1", width);
-        add_conv(&m, p + "conv2", width, width / a.groups, 3);
-        add_bn(&m, p + "bn2", width);
-        add_conv(&m, p + "conv3", planes * expansion, width, 1);
-        add_bn(&m, p + "bn3", planes * expansion);
+        layer("conv1"), w.conv(width, inplanes, 1);
+        layer("bn1"), w.bn(width);
+        layer("conv2"), w.conv(width, width / a.groups, 3);
+        layer("bn2"), w.bn(width);
+        layer("conv3"), w.conv(planes * expansion, width, 1);
+        layer("bn3"), w.bn(planes * expansion);
       } else {
-        add_conv(&m, p + "conv1", planes, inplanes, 3);
-        add_bn(&m, p + "bn1", planes);
-        add_conv(&m, p + "conv2", planes, planes, 3);
-        add_bn(&m, p + "bn2", planes);
+        layer("conv1"), w.conv(planes, inplanes, 3);
+        layer("bn1"), w.bn(planes);
+        layer("conv2"), w.conv(planes, planes, 3);
+        layer("bn2"), w.bn(planes);
       }
       if (b == 0 && (stride != 1 || inplanes != planes * expansion)) {
-        add_conv(&m, p + "downsample.0", planes * expansion, inplanes, 1);
-        add_bn(&m, p + "downsample.1", planes * expansion);
+        layer("downsample.0"), w.conv(planes * expansion, inplanes, 1);
+        layer("downsample.1"), w.bn(planes * expansion);
       }
       inplanes = planes * expansion;
     }
   }
-  add_linear(&m, "fc", a.num_classes, inplanes);
-  return m;
+  w.linear("fc", a.num_classes, inplanes);
 }
 
 // features.N: conv (weight, bias), [BatchNorm2d], ReLU per channel count; MaxPool per marker.
-std::vector<ManifestEntry> vgg_manifest(const ArchConfig& a) {
-  std::vector<ManifestEntry> m;
+void vgg_walk(const ArchView& a, Walker& w) {
   int index = 0;
   int64_t in = 3;
-  for (int v : a.vgg_layers) {
+  for (int i = 0; i < a.num_vgg_layers; ++i) {
+    const int v = a.vgg_layers[i];
     if (v == kVGGMaxPool) {
       ++index;
       continue;
     }
-    const std::string conv = "features." + std::to_string(index);
-    add_conv(&m, conv, v, in, 3);
-    m.push_back({conv + ".bias", {v}, EntryKind::kFloat});
-    if (a.batch_norm) add_bn(&m, "features." + std::to_string(index + 1), v);
+    w.prefix("features.");
+    w.append(int64_t(index));
+    w.conv(v, in, 3);
+    w.bias(v);
+    if (a.batch_norm) {
+      w.prefix("features.");
+      w.append(int64_t(index + 1));
+      w.bn(v);
+    }
     index += a.batch_norm ? 3 : 2;
     in = v;
   }
-  add_linear(&m, "classifier.0", 4096, in * 7 * 7);
-  add_linear(&m, "classifier.3", 4096, 4096);
-  add_linear(&m, "classifier.6", a.num_classes, 4096);
-  return m;
+  w.linear("classifier.0", 4096, in * 7 * 7);
+  w.linear("classifier.3", 4096, 4096);
+  w.linear("classifier.6", a.num_classes, 4096);
 }
 
-std::vector<ManifestEntry> alexnet_manifest(const ArchConfig& a) {
-  std::vector<ManifestEntry> m;
-  auto conv = [&m](const std::string& n, int64_t cout, int64_t cin, int64_t k) {
-    add_conv(&m, n, cout, cin, k);
-    m.push_back({n + ".bias", {cout}, EntryKind::kFloat});
+void alexnet_walk(const ArchView& a, Walker& w) {
+  auto conv = [&w](const char* n, int64_t cout, int64_t cin, int64_t k) {
+    w.prefix(n);
+    w.conv(cout, cin, k);
+    w.bias(cout);
   };
   conv("features.0", 64, 3, 11);
   conv("features.3", 192, 64, 5);
   conv("features.6", 384, 192, 3);
   conv("features.8", 256, 384, 3);
   conv("features.10", 256, 256, 3);
-  add_linear(&m, "classifier.1", 4096, 256 * 6 * 6);
-  add_linear(&m, "classifier.4", 4096, 4096);
-  add_linear(&m, "classifier.6", a.num_classes, 4096);
-  return m;
+  w.linear("classifier.1", 4096, 256 * 6 * 6);
+  w.linear("classifier.4", 4096, 4096);
+  w.linear("classifier.6", a.num_classes, 4096);
 }
 
 }  // namespace
@@ -217,21 +270,57 @@ std::string supported_arch_names() {
 }
 
 int resnet_bottleneck_width(const ArchConfig& a, int planes) {
+  return resnet_bottleneck_width(view_of(a), planes);
+}
+
+int resnet_bottleneck_width(const ArchView& a, int planes) {
   // In 64 bits: an untrusted file may carry huge groups x width_per_group (found by fuzzing).
   const int64_t width = int64_t(planes) * a.width_per_group / 64 * a.groups;
   return width > INT32_MAX ? INT32_MAX : int(width);
 }
 
-std::vector<ManifestEntry> arch_manifest(const ArchConfig& arch) {
+ArchView view_of(const ArchConfig& a) {
+  ArchView v;
+  v.family = a.family;
+  v.block = a.block;
+  v.layers = a.layers.data();
+  v.num_layers = int(a.layers.size());
+  v.groups = a.groups;
+  v.width_per_group = a.width_per_group;
+  v.num_classes = a.num_classes;
+  v.vgg_layers = a.vgg_layers.data();
+  v.num_vgg_layers = int(a.vgg_layers.size());
+  v.batch_norm = a.batch_norm;
+  return v;
+}
+
+bool visit_manifest(const ArchView& arch, ManifestVisitor visit, void* ctx) {
+  Walker w(visit, ctx);
   switch (arch.family) {
     case ArchFamily::kAlexNet:
-      return alexnet_manifest(arch);
+      alexnet_walk(arch, w);
+      break;
     case ArchFamily::kVGG:
-      return vgg_manifest(arch);
+      vgg_walk(arch, w);
+      break;
     case ArchFamily::kResNet:
+      resnet_walk(arch, w);
       break;
   }
-  return resnet_manifest(arch);
+  return w.ok();
+}
+
+std::vector<ManifestEntry> arch_manifest(const ArchConfig& arch) {
+  std::vector<ManifestEntry> m;
+  visit_manifest(
+      view_of(arch),
+      [](void* ctx, std::string_view name, const int64_t* shape, int rank, EntryKind kind) {
+        static_cast<std::vector<ManifestEntry>*>(ctx)->push_back(
+            {std::string(name), std::vector<int64_t>(shape, shape + rank), kind});
+        return true;
+      },
+      &m);
+  return m;
 }
 
 }  // namespace tvlite::schema

@@ -15,7 +15,8 @@ Status build_resnet(const Model& model, Graph* graph) {
   for (size_t stage = 0; stage < arch.layers.size(); ++stage) {
     const int planes = 64 << stage;
     for (int i = 0; i < arch.layers[stage]; ++i) {
-      const std::string p = "layer" + std::to_string(stage + 1) + "." + std::to_string(i) + ".";
+      Name p("layer");
+      p.num(int64_t(stage + 1)).append(".").num(i).append(".");
       const int stride = (stage > 0 && i == 0) ? 2 : 1;
       const int identity = x;
       int y;

@@ -18,9 +18,9 @@ Status build_vgg(const Model& model, Graph* graph) {
       continue;
     }
     // VGG's convs have a bias, and the _bn variants still apply batch norm after it (TRAPS 11).
-    x = b.conv("features." + std::to_string(index), x, 1, 1, 1, /*has_bias=*/true);
+    x = b.conv(Name("features.").num(index), x, 1, 1, 1, /*has_bias=*/true);
     if (arch.batch_norm) {
-      x = b.batch_norm("features." + std::to_string(index + 1), x, /*relu=*/true);
+      x = b.batch_norm(Name("features.").num(index + 1), x, /*relu=*/true);
       index += 3;
     } else {
       x = b.relu(x);

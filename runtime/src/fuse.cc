@@ -17,16 +17,18 @@ int readers(const Graph& g, int v) {
 
 }  // namespace
 
-Graph fuse_graph(const Graph& graph) {
-  Graph out = graph;
-  out.ops.clear();
-  const std::vector<Op>& ops = graph.ops;
+Graph fuse_graph(const Graph& graph, std::pmr::memory_resource* memory) {
+  const Graph::allocator_type alloc(memory);
+  Graph out(alloc);
+  out.copy_header(graph);
+  out.ops.reserve(graph.ops.size());
+  const std::pmr::vector<Op>& ops = graph.ops;
   for (size_t i = 0; i < ops.size(); ++i) {
     if (ops[i].kind != OpKind::kConv || ops[i].in1 >= 0) {
       out.ops.push_back(ops[i]);
       continue;
     }
-    Op conv = ops[i];
+    Op conv(ops[i], alloc);
     const int v = conv.out;
     size_t j = i + 1;
     // Conv -> BatchNorm (in place on v): fold into scale/shift; the bias goes into shift.

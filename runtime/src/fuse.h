@@ -10,7 +10,8 @@
 namespace tvlite::detail {
 
 // Returns the fused copy of `graph`; the unfused graph stays the reference. Values that fusion
-// makes dead (a conv's output consumed only by its add) are simply never produced.
-Graph fuse_graph(const Graph& graph);
+// makes dead (a conv's output consumed only by its add) are simply never produced. The copy's
+// ops, names and scale/shift vectors are allocated from `memory`.
+Graph fuse_graph(const Graph& graph, std::pmr::memory_resource* memory);
 
 }  // namespace tvlite::detail

@@ -2,6 +2,7 @@
 // Weights are pointers into the model's bytes (borrowed, never copied).
 #pragma once
 #include <cstdint>
+#include <memory_resource>
 #include <string>
 #include <vector>
 
@@ -14,9 +15,20 @@ namespace tvlite::detail {
 
 enum class OpKind { kConv, kBatchNorm, kRelu, kMaxPool, kAdaptiveAvgPool, kAdd, kLinear };
 
+// Op and Graph are allocator-aware (std::pmr): in a Workspace their vectors and names live there.
 struct Op {
+  using allocator_type = std::pmr::polymorphic_allocator<char>;
+  Op() = default;
+  explicit Op(const allocator_type& a) : name(a), scale(a), shift(a) {}
+  Op(const Op&) = default;
+  Op(Op&&) = default;
+  Op& operator=(const Op&) = default;
+  Op& operator=(Op&&) = default;
+  Op(const Op& o, const allocator_type& a) : Op(a) { *this = o; }  // assignment keeps `a`
+  Op(Op&& o, const allocator_type& a) : Op(a) { *this = std::move(o); }
+
   OpKind kind = OpKind::kRelu;
-  std::string name;            // state-dict prefix, e.g. "layer1.0.conv1", for messages
+  std::pmr::string name;       // state-dict prefix, e.g. "layer1.0.conv1", for messages
   int in0 = -1, in1 = -1;      // input values (in1: second operand of kAdd; residual of kConv)
   int out = -1;                // output value; == in0 for in-place ops (batch norm, relu)
   bool relu = false;           // fused ReLU after batch norm / add / conv
@@ -29,7 +41,7 @@ struct Op {
   // kConv after fuse_graph(): when scale is not empty, the output is
   // relu?(acc * scale + shift (+ in1)), with the conv's bias already folded into shift
   // (TRAPS 11) and bias unused; when empty, relu?(acc + bias (+ in1)).
-  std::vector<float> scale, shift;
+  std::pmr::vector<float> scale, shift;
   // kMaxPool
   kernels::MaxPool2dParams pool;
   // kAdaptiveAvgPool
@@ -39,7 +51,19 @@ struct Op {
 };
 
 struct Graph {
-  std::vector<Op> ops;
+  using allocator_type = std::pmr::polymorphic_allocator<char>;
+  explicit Graph(const allocator_type& a = {}) : ops(a) {}
+  Graph(Graph&&) = default;
+  // Everything but the ops.
+  void copy_header(const Graph& g) {
+    num_values = g.num_values;
+    input_value = g.input_value;
+    output_value = g.output_value;
+    input_channels = g.input_channels;
+    num_classes = g.num_classes;
+  }
+
+  std::pmr::vector<Op> ops;
   int num_values = 0;
   int input_value = 0;
   int output_value = 0;

@@ -7,6 +7,24 @@ namespace {
 constexpr float kBatchNormEps = 1e-5f;  // torchvision's BatchNorm2d default for every family
 }
 
+Name& Name::append(std::string_view s) {
+  for (char c : s) {
+    if (n_ + 1 < sizeof s_) s_[n_++] = c;
+  }
+  return *this;
+}
+
+Name& Name::num(int64_t v) {
+  char digits[24];
+  int n = 0;
+  do {
+    digits[n++] = char('0' + v % 10);
+    v /= 10;
+  } while (v > 0 && n < 23);
+  while (n > 0 && n_ + 1 < sizeof s_) s_[n_++] = digits[--n];
+  return *this;
+}
+
 GraphBuilder::GraphBuilder(const Model& model, Graph* graph) : model_(model), graph_(graph) {
   graph_->ops.clear();
   graph_->input_value = 0;
@@ -14,15 +32,17 @@ GraphBuilder::GraphBuilder(const Model& model, Graph* graph) : model_(model), gr
   graph_->input_channels = model.input().channels;
 }
 
-const float* GraphBuilder::f32(const std::string& name) {
+const float* GraphBuilder::f32(std::string_view name) {
   const float* data = model_.f32_data(name);
   if (data == nullptr) {
-    if (status_) status_ = Status(Code::kInvalidFile, "missing floating tensor '" + name + "'");
+    if (status_) {
+      status_ = Status(Code::kInvalidFile, "missing floating tensor '" + std::string(name) + "'");
+    }
   }
   return data;
 }
 
-Op& GraphBuilder::append(OpKind kind, const std::string& name, int in) {
+Op& GraphBuilder::append(OpKind kind, std::string_view name, int in) {
   graph_->ops.emplace_back();
   Op& op = graph_->ops.back();
   op.kind = kind;
@@ -32,16 +52,19 @@ Op& GraphBuilder::append(OpKind kind, const std::string& name, int in) {
   return op;
 }
 
-int GraphBuilder::conv(const std::string& name, int in, int stride, int pad, int groups,
+int GraphBuilder::conv(std::string_view name, int in, int stride, int pad, int groups,
                        bool has_bias) {
-  const TensorInfo* w = model_.find(name + ".weight");
+  const Name weight = Name(name) + ".weight";
+  const TensorInfo* w = model_.find(weight);
   if (w == nullptr || w->shape.size() != 4) {
-    if (status_) status_ = Status(Code::kInvalidFile, "missing 4-D tensor '" + name + ".weight'");
+    if (status_) {
+      status_ = Status(Code::kInvalidFile, "missing 4-D tensor '" + std::string(weight.view()) + "'");
+    }
     return in;
   }
   Op& op = append(OpKind::kConv, name, in);
-  op.weight = f32(name + ".weight");
-  op.bias = has_bias ? f32(name + ".bias") : nullptr;
+  op.weight = f32(weight);
+  op.bias = has_bias ? f32(Name(name) + ".bias") : nullptr;
   op.conv.out_channels = int(w->shape[0]);
   op.conv.in_channels = int(w->shape[1]) * groups;
   op.conv.kernel_h = int(w->shape[2]);
@@ -52,17 +75,19 @@ int GraphBuilder::conv(const std::string& name, int in, int stride, int pad, int
   return op.out;
 }
 
-int GraphBuilder::batch_norm(const std::string& name, int in, bool relu) {
-  const TensorInfo* mean = model_.find(name + ".running_mean");
-  const float* gamma = f32(name + ".weight");
-  const float* beta = f32(name + ".bias");
-  const float* m = f32(name + ".running_mean");
-  const float* v = f32(name + ".running_var");
+int GraphBuilder::batch_norm(std::string_view name, int in, bool relu) {
+  const Name n(name);
+  const TensorInfo* mean = model_.find(n + ".running_mean");
+  const float* gamma = f32(n + ".weight");
+  const float* beta = f32(n + ".bias");
+  const float* m = f32(n + ".running_mean");
+  const float* v = f32(n + ".running_var");
   if (!status_) return in;
   for (const char* part : {".weight", ".bias", ".running_var"}) {
-    const TensorInfo* t = model_.find(name + part);
+    const TensorInfo* t = model_.find(n + part);
     if (t->shape.size() != 1 || t->numel != mean->numel) {
-      status_ = Status(Code::kInvalidFile, "batch norm '" + name + "' tensors differ in size");
+      status_ = Status(Code::kInvalidFile,
+                       "batch norm '" + std::string(name) + "' tensors differ in size");
       return in;
     }
   }
@@ -112,15 +137,18 @@ int GraphBuilder::add(int a, int b, bool relu) {
   return op.out;
 }
 
-int GraphBuilder::linear(const std::string& name, int in) {
-  const TensorInfo* w = model_.find(name + ".weight");
+int GraphBuilder::linear(std::string_view name, int in) {
+  const Name weight = Name(name) + ".weight";
+  const TensorInfo* w = model_.find(weight);
   if (w == nullptr || w->shape.size() != 2) {
-    if (status_) status_ = Status(Code::kInvalidFile, "missing 2-D tensor '" + name + ".weight'");
+    if (status_) {
+      status_ = Status(Code::kInvalidFile, "missing 2-D tensor '" + std::string(weight.view()) + "'");
+    }
     return in;
   }
   Op& op = append(OpKind::kLinear, name, in);
-  op.weight = f32(name + ".weight");
-  op.bias = f32(name + ".bias");
+  op.weight = f32(weight);
+  op.bias = f32(Name(name) + ".bias");
   op.out_features = w->shape[0];
   op.in_features = w->shape[1];
   return op.out;

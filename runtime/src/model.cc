@@ -2,15 +2,14 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <cstdio>
 #include <cstring>
 #include <exception>
-#include <unordered_set>
 
 #include "build_vgg.h"
 #include "checked_math.h"
 #include "file_map.h"
 #include "graph.h"
+#include "memory.h"
 #include "tvlite/schema/manifest.h"
 #include "tvlite/schema/tvlite_generated.h"
 #define XXH_INLINE_ALL
@@ -59,13 +58,25 @@ float bf16_to_f32(uint16_t h) {
   return f;
 }
 
+// Lower-case hex of v, at least `width` digits (no stdio: bare-metal builds have none).
+std::string hex(uint64_t v, int width) {
+  std::string s;
+  do {
+    s.insert(s.begin(), "0123456789abcdef"[v & 15]);
+    v >>= 4;
+  } while (v != 0);
+  if (int(s.size()) < width) s.insert(0, size_t(width) - s.size(), '0');
+  return s;
+}
+
 Status invalid(std::string message) { return Status(Code::kInvalidFile, std::move(message)); }
 
-std::string shape_string(const std::vector<int64_t>& shape) {
+std::string shape_string(const int64_t* shape, size_t rank) {
   std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+  for (size_t i = 0; i < rank; ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
   return s + "]";
 }
+std::string shape_string(const Dims& shape) { return shape_string(shape.begin(), shape.size()); }
 
 bool from_fb_dtype(fb::DType t, DType* out) {
   switch (t) {
@@ -99,9 +110,37 @@ size_t dtype_size(DType dtype) {
   return 0;
 }
 
+Model::Model(std::pmr::memory_resource* memory)
+    : memory_(memory),
+      owned_(memory),
+      producer_(memory),
+      arch_(memory),
+      input_(memory),
+      tensors_(memory),
+      index_(memory),
+      f32_data_(memory),
+      widened_(memory) {}
+
 Model::~Model() {
+  if (graph_ != nullptr) {
+    graph_->~Graph();
+    memory_->deallocate(graph_, sizeof(detail::Graph), alignof(detail::Graph));
+  }
   if (mapped_) detail::unmap_file(base_, size_);
 }
+
+void* Model::operator new(size_t size, std::pmr::memory_resource* memory) {
+  return detail::new_in(size, memory == std::pmr::new_delete_resource() ? nullptr : memory);
+}
+void Model::operator delete(void* p, std::pmr::memory_resource*) { detail::delete_in(p, sizeof(Model)); }
+void Model::operator delete(void* p, size_t size) { detail::delete_in(p, size); }
+
+namespace {
+std::pmr::memory_resource* memory_of(const OpenOptions& options) {
+  return options.workspace != nullptr ? static_cast<std::pmr::memory_resource*>(options.workspace)
+                                      : std::pmr::new_delete_resource();
+}
+}  // namespace
 
 Result<std::shared_ptr<const Model>> Model::open(const std::string& path,
                                                  const OpenOptions& options) {
@@ -109,27 +148,28 @@ Result<std::shared_ptr<const Model>> Model::open(const std::string& path,
   size_t size = 0;
   Status st = detail::map_file(path, &data, &size);
   if (!st) return st;
-  std::unique_ptr<Model> model(new Model());
-  model->base_ = static_cast<const uint8_t*>(data);
-  model->size_ = size;
-  model->mapped_ = true;
-  return finish_open(std::move(model), options);
+  std::pmr::memory_resource* memory = memory_of(options);
+  return detail::catch_oom<Result<std::shared_ptr<const Model>>>("cannot open the model", [&]() -> Result<std::shared_ptr<const Model>> {
+    Model* model = new (memory) Model(memory);
+    model->base_ = static_cast<const uint8_t*>(data);
+    model->size_ = size;
+    model->mapped_ = true;
+    return finish_open(model, options);
+  });
 }
 
 Result<std::shared_ptr<const Model>> Model::from_buffer(const void* data, size_t size,
                                                         const OpenOptions& options) {
   if (data == nullptr && size != 0) return Status(Code::kInvalidArgument, "null model buffer");
-  std::unique_ptr<Model> model(new Model());
+  std::pmr::memory_resource* memory = memory_of(options);
+  return detail::catch_oom<Result<std::shared_ptr<const Model>>>("cannot open the model", [&]() -> Result<std::shared_ptr<const Model>> {
+  std::unique_ptr<Model> model(new (memory) Model(memory));
   const uintptr_t addr = reinterpret_cast<uintptr_t>(data);
   constexpr uintptr_t kAlign = 64;
   if (addr % kAlign != 0) {
     if (!options.copy_if_misaligned) {
       return Status(Code::kMisaligned,
-                    "model buffer at address 0x" + [&] {
-                      char b[32];
-                      std::snprintf(b, sizeof b, "%lx", static_cast<unsigned long>(addr));
-                      return std::string(b);
-                    }() + " is not 64-byte aligned (" + std::to_string(addr % kAlign) +
+                    "model buffer at address 0x" + hex(addr, 1) + " is not 64-byte aligned (" + std::to_string(addr % kAlign) +
                         " bytes past); align it or set copy_if_misaligned");
     }
     // A failed copy is an error value like any other: no exception may leave the runtime.
@@ -137,9 +177,11 @@ Result<std::shared_ptr<const Model>> Model::from_buffer(const void* data, size_t
       return Status(Code::kInvalidArgument, "model buffer size " + std::to_string(size) +
                                                 " leaves no room to align a copy");
     }
-    try {
+    const Status copied = detail::catch_oom<Status>("", [&] {
       model->owned_.resize(size + kAlign);
-    } catch (const std::exception&) {  // bad_alloc, or length_error past max_size()
+      return Status::ok();
+    });
+    if (!copied) {
       return Status(Code::kOutOfMemory, "cannot allocate an aligned copy of the " +
                                             std::to_string(size) + "-byte model buffer");
     }
@@ -151,18 +193,21 @@ Result<std::shared_ptr<const Model>> Model::from_buffer(const void* data, size_t
     model->base_ = static_cast<const uint8_t*>(data);
   }
   model->size_ = size;
-  return finish_open(std::move(model), options);
+  return finish_open(model.release(), options);
+  });
 }
 
-Result<std::shared_ptr<const Model>> Model::finish_open(std::unique_ptr<Model> model,
-                                                        const OpenOptions& options) {
+// Takes ownership of `model` (in its memory resource; so is the shared_ptr's control block).
+Result<std::shared_ptr<const Model>> Model::finish_open(Model* model, const OpenOptions& options) {
+  std::shared_ptr<const Model> shared(model, [](const Model* m) { delete m; },
+                                      std::pmr::polymorphic_allocator<char>(model->memory_));
   Status st = model->parse();
   if (!st) return st;
   if (options.verify == Verify::kFull) {
     st = model->verify_checksums();
     if (!st) return st;
   }
-  return std::shared_ptr<const Model>(std::move(model));
+  return shared;
 }
 
 // Structural verification, in the order that keeps every later read in bounds.
@@ -198,7 +243,7 @@ Status Model::parse() {
                       std::to_string(kFormatMajor) + ".x (up to " + std::to_string(kFormatMajor) +
                       "." + std::to_string(kFormatMinor) + " fully)");
   }
-  if (m->producer()) producer_ = m->producer()->str();
+  if (m->producer()) producer_.assign(m->producer()->c_str(), m->producer()->size());
   alignment_ = m->alignment();
   if (alignment_ < 64 || (alignment_ & (alignment_ - 1)) != 0 || alignment_ > 65536) {
     return invalid("alignment " + std::to_string(alignment_) + " is not a power of two in [64, 65536]");
@@ -224,17 +269,18 @@ Status Model::parse() {
     const fb::Tensor* ft = fts->Get(i);
     TensorInfo t;
     t.name = std::string_view(ft->name()->c_str(), ft->name()->size());
-    const std::string label = "tensor '" + std::string(t.name) + "'";
+    // Built only for a message: the success path allocates nothing per tensor.
+    const auto label = [&t] { return "tensor '" + std::string(t.name) + "'"; };
     if (t.name.empty()) return invalid("tensor #" + std::to_string(i) + " has an empty name");
-    if (!index_.emplace(t.name, tensors_.size()).second) return invalid(label + " appears twice");
+    if (!index_.emplace(t.name, tensors_.size()).second) return invalid(label() + " appears twice");
     if (!from_fb_dtype(ft->dtype(), &t.dtype)) {
-      return Status(Code::kUnsupported, label + " has unknown dtype code " +
+      return Status(Code::kUnsupported, label() + " has unknown dtype code " +
                                             std::to_string(int(ft->dtype())));
     }
     uint64_t numel = 1;
     if (ft->shape()) {
       if (ft->shape()->size() > kMaxRank) {
-        return invalid(label + " has rank " + std::to_string(ft->shape()->size()) +
+        return invalid(label() + " has rank " + std::to_string(ft->shape()->size()) +
                        " (at most " + std::to_string(kMaxRank) + ")");
       }
       // [long] elements may sit at 4 mod 8 (the verifier checks only the length's alignment):
@@ -243,47 +289,47 @@ Status Model::parse() {
       for (flatbuffers::uoffset_t k = 0; k < ft->shape()->size(); ++k) {
         int64_t d;
         std::memcpy(&d, dims + k * sizeof(int64_t), sizeof d);
-        if (d < 0) return invalid(label + " has a negative dimension " + std::to_string(d));
-        t.shape.push_back(d);
+        if (d < 0) return invalid(label() + " has a negative dimension " + std::to_string(d));
+        t.shape.push_back(d);  // rank <= kMaxRank == Dims::kMaxRank, checked above
         if (detail::mul_overflows(numel, uint64_t(d), &numel)) {
-          return invalid(label + " shape " + shape_string(t.shape) + "... overflows");
+          return invalid(label() + " shape " + shape_string(t.shape) + "... overflows");
         }
       }
     }
     uint64_t bytes = 0;
     if (detail::mul_overflows(numel, dtype_size(t.dtype), &bytes)) {
-      return invalid(label + " shape " + shape_string(t.shape) + " overflows its byte size");
+      return invalid(label() + " shape " + shape_string(t.shape) + " overflows its byte size");
     }
     t.numel = int64_t(numel);
     t.offset = ft->offset();
     t.length = ft->length();
     t.checksum = ft->checksum();
     if (t.length != bytes) {
-      return invalid(label + " of shape " + shape_string(t.shape) + " and dtype " +
+      return invalid(label() + " of shape " + shape_string(t.shape) + " and dtype " +
                      to_string(t.dtype) + " needs " + std::to_string(bytes) +
                      " bytes but declares " + std::to_string(t.length));
     }
     uint64_t end = 0;
     if (detail::add_overflows(t.offset, t.length, &end) || end > data_end ||
         t.offset < data_offset) {
-      return invalid(label + " spans bytes [" + std::to_string(t.offset) + ", " +
+      return invalid(label() + " spans bytes [" + std::to_string(t.offset) + ", " +
                      (end < t.offset ? std::string("overflow") : std::to_string(end)) +
                      "), outside the data region [" + std::to_string(data_offset) + ", " +
                      std::to_string(data_end) + ")");
     }
     if (t.offset % alignment_ != 0) {
-      return Status(Code::kMisaligned, label + " offset " + std::to_string(t.offset) +
+      return Status(Code::kMisaligned, label() + " offset " + std::to_string(t.offset) +
                                            " is not a multiple of " + std::to_string(alignment_));
     }
     t.data = base_ + t.offset;
-    tensors_.push_back(std::move(t));
+    tensors_.push_back(t);
   }
 
   // Architecture and input description.
   const fb::Architecture* a = m->arch();
-  if (a->name()) arch_.name = a->name()->str();
-  schema::ArchConfig cfg;
-  cfg.name = arch_.name;
+  if (a->name()) arch_.name.assign(a->name()->c_str(), a->name()->size());
+  // What the manifest is checked against: arrays borrowed from arch_ (no allocation).
+  schema::ArchView cfg;
   if (a->family() == fb::Family::ResNet) {
     const fb::ResNetConfig* r = a->resnet();
     if (!r || !r->layers()) return invalid("ResNet architecture without its configuration");
@@ -291,9 +337,10 @@ Status Model::parse() {
     cfg.family = schema::ArchFamily::kResNet;
     cfg.block = r->block() == fb::BlockType::Bottleneck ? schema::ResNetBlock::kBottleneck
                                                         : schema::ResNetBlock::kBasic;
+    arch_.layers.reserve(4);
     for (int n : *r->layers()) {
       if (n < 1 || n > 1024) return invalid("ResNet stage with " + std::to_string(n) + " blocks");
-      cfg.layers.push_back(n);
+      arch_.layers.push_back(n);
     }
     cfg.groups = r->groups();
     cfg.width_per_group = r->width_per_group();
@@ -313,17 +360,17 @@ Status Model::parse() {
     if (!v || !v->layers()) return invalid("VGG architecture without its configuration");
     if (v->layers()->size() > 64) return invalid("VGG configuration with more than 64 layers");
     int convs = 0;
+    arch_.vgg_layers.reserve(v->layers()->size());
     for (int n : *v->layers()) {
       if (n < 0 || n > 65536) return invalid("VGG layer with " + std::to_string(n) + " channels");
       convs += n != schema::kVGGMaxPool;
-      cfg.vgg_layers.push_back(n);
+      arch_.vgg_layers.push_back(n);
     }
     if (convs == 0) return invalid("VGG configuration without convolutions");
     cfg.family = schema::ArchFamily::kVGG;
     cfg.batch_norm = v->batch_norm();
     cfg.num_classes = v->num_classes();
     arch_.family = "vgg";
-    arch_.vgg_layers = cfg.vgg_layers;
     arch_.batch_norm = cfg.batch_norm;
   } else {
     return Status(Code::kUnsupported, "architecture family code " +
@@ -341,7 +388,10 @@ Status Model::parse() {
   if (cfg.num_classes < 1 || cfg.num_classes > (1 << 24)) {
     return invalid("num_classes " + std::to_string(cfg.num_classes) + " out of range");
   }
-  arch_.layers = cfg.layers;
+  cfg.layers = arch_.layers.data();
+  cfg.num_layers = int(arch_.layers.size());
+  cfg.vgg_layers = arch_.vgg_layers.data();
+  cfg.num_vgg_layers = int(arch_.vgg_layers.size());
   arch_.groups = cfg.groups;
   arch_.width_per_group = cfg.width_per_group;
   arch_.num_classes = cfg.num_classes;
@@ -354,7 +404,10 @@ Status Model::parse() {
     if (in->mean()) input_.mean.assign(in->mean()->begin(), in->mean()->end());
     if (in->std()) input_.std.assign(in->std()->begin(), in->std()->end());
     if (in->labels()) {
-      for (const auto* s : *in->labels()) input_.labels.push_back(s ? s->str() : std::string());
+      input_.labels.reserve(in->labels()->size());
+      for (const auto* s : *in->labels()) {
+        input_.labels.push_back(s ? std::string_view(s->c_str(), s->size()) : std::string_view());
+      }
     }
   }
   if (input_.channels != 3) {
@@ -374,56 +427,73 @@ Status Model::parse() {
   }
 
   // Every tensor the architecture needs, with its shape, in a floating dtype (the kernels
-  // compute in f32: f16/bf16 entries are widened below).
-  std::string missing, mismatched;
-  std::vector<size_t> to_widen;
-  const std::vector<schema::ManifestEntry> manifest = schema::arch_manifest(cfg);
-  std::unordered_set<std::string_view> expected;
-  for (const schema::ManifestEntry& e : manifest) expected.insert(e.name);
+  // compute in f32: f16/bf16 entries are widened below). One walk over the manifest, names in a
+  // stack buffer: no allocation unless there is something to report.
+  struct Check {
+    Model* model;
+    std::pmr::vector<uint8_t> seen;  // per tensor: the manifest lists it
+    std::pmr::vector<size_t> to_widen;
+    std::string missing, mismatched;
+    Status unsupported;
+  } check{this, std::pmr::vector<uint8_t>(tensors_.size(), 0, memory_),
+          std::pmr::vector<size_t>(memory_), {}, {}, {}};
+  schema::visit_manifest(
+      cfg,
+      [](void* ctx, std::string_view name, const int64_t* shape, int rank, schema::EntryKind kind) {
+        Check& c = *static_cast<Check*>(ctx);
+        const TensorInfo* t = c.model->find(name);
+        if (t != nullptr) c.seen[size_t(t - c.model->tensors_.data())] = 1;
+        if (kind == schema::EntryKind::kCounter) return true;  // optional, unused at inference
+        if (t == nullptr) {
+          c.missing += (c.missing.empty() ? "" : ", ") + std::string(name);
+        } else if (!t->shape.equals(shape, size_t(rank))) {
+          c.mismatched += (c.mismatched.empty() ? "" : "; ") + std::string(name) + " is " +
+                          shape_string(t->shape) + ", " + std::string(c.model->arch_.name) +
+                          " needs " + shape_string(shape, size_t(rank));
+        } else if (t->dtype == DType::kF16 || t->dtype == DType::kBF16) {
+          c.to_widen.push_back(size_t(t - c.model->tensors_.data()));
+        } else if (t->dtype != DType::kF32 && c.unsupported) {
+          c.unsupported = Status(Code::kUnsupported, "tensor '" + std::string(name) +
+                                                         "' has dtype " + to_string(t->dtype) +
+                                                         "; a floating dtype is needed");
+        }
+        return true;
+      },
+      &check);
   // A name the architecture does not have: a damaged name (the header carries no checksum) or a
   // file written for something else. Refused, as load_state_dict(strict=True) would.
-  for (const TensorInfo& t : tensors_) {
-    if (expected.count(t.name) == 0) {
-      std::string printable;
-      for (char c : t.name) printable += (c >= 32 && c < 127) ? c : '?';
-      return invalid("unexpected tensor '" + printable + "': " + arch_.name + " has no such entry");
-    }
+  for (size_t i = 0; i < tensors_.size(); ++i) {
+    if (check.seen[i]) continue;
+    std::string printable;
+    for (char c : tensors_[i].name) printable += (c >= 32 && c < 127) ? c : '?';
+    return invalid("unexpected tensor '" + printable + "': " + std::string(arch_.name) +
+                   " has no such entry");
   }
-  for (const schema::ManifestEntry& e : manifest) {
-    const TensorInfo* t = find(e.name);
-    if (e.kind == schema::EntryKind::kCounter) continue;  // optional, unused at inference
-    if (t == nullptr) {
-      missing += (missing.empty() ? "" : ", ") + e.name;
-    } else if (t->shape != e.shape) {
-      mismatched += (mismatched.empty() ? "" : "; ") + e.name + " is " + shape_string(t->shape) +
-                    ", " + arch_.name + " needs " + shape_string(e.shape);
-    } else if (t->dtype == DType::kF16 || t->dtype == DType::kBF16) {
-      to_widen.push_back(size_t(t - tensors_.data()));
-    } else if (t->dtype != DType::kF32) {
-      return Status(Code::kUnsupported, "tensor '" + e.name + "' has dtype " +
-                                            to_string(t->dtype) + "; a floating dtype is needed");
-    }
+  if (!check.unsupported) return check.unsupported;
+  if (!check.missing.empty()) {
+    return invalid("missing tensors for " + std::string(arch_.name) + ": " + check.missing);
   }
-  if (!missing.empty()) return invalid("missing tensors for " + arch_.name + ": " + missing);
-  if (!mismatched.empty()) return invalid("wrong tensor shapes: " + mismatched);
+  if (!check.mismatched.empty()) return invalid("wrong tensor shapes: " + check.mismatched);
+  const std::pmr::vector<size_t>& to_widen = check.to_widen;
   const Status widened = widen_to_f32(to_widen);
   if (!widened) return widened;
 
-  graph_ = std::make_unique<detail::Graph>();
+  void* g = memory_->allocate(sizeof(detail::Graph), alignof(detail::Graph));
+  graph_ = new (g) detail::Graph(detail::Graph::allocator_type(memory_));
   switch (cfg.family) {
     case schema::ArchFamily::kAlexNet:
-      return detail::build_alexnet(*this, graph_.get());
+      return detail::build_alexnet(*this, graph_);
     case schema::ArchFamily::kVGG:
-      return detail::build_vgg(*this, graph_.get());
+      return detail::build_vgg(*this, graph_);
     case schema::ArchFamily::kResNet:
       break;
   }
-  return detail::build_resnet(*this, graph_.get());
+  return detail::build_resnet(*this, graph_);
 }
 
 // f16/bf16 weights are widened once, here, into one Model-owned buffer: such a model is not
 // zero-copy (f32 files are). Widening is exact; the file's bytes (and checksums) stay untouched.
-Status Model::widen_to_f32(const std::vector<size_t>& indices) {
+Status Model::widen_to_f32(const std::pmr::vector<size_t>& indices) {
   f32_data_.assign(tensors_.size(), nullptr);
   for (size_t i = 0; i < tensors_.size(); ++i) {
     if (tensors_[i].dtype == DType::kF32) f32_data_[i] = static_cast<const float*>(tensors_[i].data);
@@ -435,9 +505,11 @@ Status Model::widen_to_f32(const std::vector<size_t>& indices) {
     }
   }
   if (total == 0) return Status::ok();
-  try {
+  const Status allocated = detail::catch_oom<Status>("", [&] {
     widened_.resize(size_t(total));
-  } catch (const std::exception&) {
+    return Status::ok();
+  });
+  if (!allocated) {
     return Status(Code::kOutOfMemory, "cannot allocate " + std::to_string(total * 4) +
                                           " bytes to widen the f16/bf16 weights to f32");
   }
@@ -470,11 +542,8 @@ Status Model::verify_checksums() const {
   for (const TensorInfo& t : tensors_) {
     const uint64_t h = XXH3_64bits(t.data, size_t(t.length));
     if (h != t.checksum) {
-      char buf[96];
-      std::snprintf(buf, sizeof buf, "%016llx, stored %016llx",
-                    static_cast<unsigned long long>(h), static_cast<unsigned long long>(t.checksum));
-      return Status(Code::kChecksumMismatch,
-                    "tensor '" + std::string(t.name) + "' checksum is " + buf);
+      return Status(Code::kChecksumMismatch, "tensor '" + std::string(t.name) + "' checksum is " +
+                                                 hex(h, 16) + ", stored " + hex(t.checksum, 16));
     }
   }
   return Status::ok();

@@ -3,6 +3,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <memory_resource>
 #include <vector>
 
 #include "graph.h"
@@ -15,10 +16,13 @@ struct ValueShape {
   int64_t numel() const { return n * c * h * w; }
 };
 
+// The plan's vectors, and plan_graph()'s temporaries, live in the plan's memory resource.
 struct Plan {
+  explicit Plan(std::pmr::memory_resource* memory = std::pmr::get_default_resource())
+      : shapes(memory), offsets(memory) {}
   Shape4 input;
-  std::vector<ValueShape> shapes;  // per value
-  std::vector<size_t> offsets;     // per value, into the arena (input value: unused)
+  std::pmr::vector<ValueShape> shapes;  // per value
+  std::pmr::vector<size_t> offsets;     // per value, into the arena (input value: unused)
   size_t activation_bytes = 0;
   size_t scratch_offset = 0;       // conv scratch lives after the activations
   size_t scratch_bytes = 0;

@@ -28,7 +28,8 @@ struct ThreadPool::State {
   int threads = 1;
   std::mutex mu;
   std::condition_variable wake, done;
-  std::vector<std::thread> workers;
+  explicit State(std::pmr::memory_resource* memory) : workers(memory) {}
+  std::pmr::vector<std::thread> workers;
   // (generation << kIndexBits) | next unclaimed range. Written with release by run().
   std::atomic<uint64_t> claim{0};
   std::atomic<int> finished{0};  // ranges of the current job that have finished
@@ -98,10 +99,12 @@ struct ThreadPool::State {
   }
 };
 
-ThreadPool::ThreadPool(int threads) : state_(new State) {
+ThreadPool::ThreadPool(int threads, std::pmr::memory_resource* memory) : memory_(memory) {
+  state_ = new (memory_->allocate(sizeof(State), alignof(State))) State(memory_);
   state_->threads = std::min(256, std::max(1, threads));
+  state_->workers.reserve(size_t(state_->threads - 1));
   for (int i = 1; i < state_->threads; ++i) {
-    state_->workers.emplace_back([s = state_.get()] { s->worker(); });
+    state_->workers.emplace_back([s = state_] { s->worker(); });
   }
 }
 
@@ -112,6 +115,8 @@ ThreadPool::~ThreadPool() {
   }
   state_->wake.notify_all();
   for (std::thread& t : state_->workers) t.join();
+  state_->~State();
+  memory_->deallocate(state_, sizeof(State), alignof(State));
 }
 
 int ThreadPool::num_threads() const { return state_->threads; }
@@ -147,7 +152,7 @@ void ThreadPool::run(int64_t n, kernels::RangeFn fn, void* ctx) {
 #else  // !TVLITE_THREADS
 
 struct ThreadPool::State {};
-ThreadPool::ThreadPool(int) {}
+ThreadPool::ThreadPool(int, std::pmr::memory_resource* memory) : memory_(memory) {}
 ThreadPool::~ThreadPool() = default;
 int ThreadPool::num_threads() const { return 1; }
 void ThreadPool::run(int64_t n, kernels::RangeFn fn, void* ctx) {

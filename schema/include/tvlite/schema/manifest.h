@@ -4,6 +4,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace tvlite::schema {
@@ -50,5 +51,29 @@ std::vector<ManifestEntry> arch_manifest(const ArchConfig& arch);
 
 // Channel width of a ResNet stage's bottleneck: int(planes * width_per_group / 64) * groups.
 int resnet_bottleneck_width(const ArchConfig& arch, int planes);
+
+// The same, allocation-free, for the runtime's load path (which must not touch the heap when it
+// runs in a caller's workspace): an ArchConfig whose arrays are borrowed, and a visitor that
+// sees each entry with its name in a stack buffer (valid only during the call).
+struct ArchView {
+  ArchFamily family = ArchFamily::kResNet;
+  ResNetBlock block = ResNetBlock::kBasic;
+  const int* layers = nullptr;  // ResNet: num_layers stage block counts
+  int num_layers = 0;
+  int groups = 1;
+  int width_per_group = 64;
+  int num_classes = 1000;
+  const int* vgg_layers = nullptr;
+  int num_vgg_layers = 0;
+  bool batch_norm = false;
+};
+ArchView view_of(const ArchConfig& arch);
+int resnet_bottleneck_width(const ArchView& arch, int planes);
+// Returns false to stop the walk early.
+using ManifestVisitor = bool (*)(void* ctx, std::string_view name, const int64_t* shape, int rank,
+                                 EntryKind kind);
+// Calls `visit` for every entry arch_manifest() would list, in the same order; false when the
+// visitor stopped it.
+bool visit_manifest(const ArchView& arch, ManifestVisitor visit, void* ctx);
 
 }  // namespace tvlite::schema

@@ -34,6 +34,9 @@ struct InputSpecBuilder;
 struct Tensor;
 struct TensorBuilder;
 
+struct SelfTest;
+struct SelfTestBuilder;
+
 struct Model;
 struct ModelBuilder;
 
@@ -698,6 +701,157 @@ inline flatbuffers::Offset<Tensor> CreateTensorDirect(
       checksum);
 }
 
+struct SelfTest FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
+  typedef SelfTestBuilder Builder;
+  enum FlatBuffersVTableOffset FLATBUFFERS_VTABLE_UNDERLYING_TYPE {
+    VT_BATCH = 4,
+    VT_CHANNELS = 6,
+    VT_HEIGHT = 8,
+    VT_WIDTH = 10,
+    VT_INPUT = 12,
+    VT_LOGITS = 14,
+    VT_TOLERANCE = 16,
+    VT_SEED = 18,
+    VT_GENERATOR = 20
+  };
+  int32_t batch() const {
+    return GetField<int32_t>(VT_BATCH, 1);
+  }
+  int32_t channels() const {
+    return GetField<int32_t>(VT_CHANNELS, 3);
+  }
+  int32_t height() const {
+    return GetField<int32_t>(VT_HEIGHT, 0);
+  }
+  int32_t width() const {
+    return GetField<int32_t>(VT_WIDTH, 0);
+  }
+  const flatbuffers::Vector<float> *input() const {
+    return GetPointer<const flatbuffers::Vector<float> *>(VT_INPUT);
+  }
+  const flatbuffers::Vector<float> *logits() const {
+    return GetPointer<const flatbuffers::Vector<float> *>(VT_LOGITS);
+  }
+  float tolerance() const {
+    return GetField<float>(VT_TOLERANCE, 0.0f);
+  }
+  uint64_t seed() const {
+    return GetField<uint64_t>(VT_SEED, 0);
+  }
+  const flatbuffers::String *generator() const {
+    return GetPointer<const flatbuffers::String *>(VT_GENERATOR);
+  }
+  bool Verify(flatbuffers::Verifier &verifier) const {
+    return VerifyTableStart(verifier) &&
+           VerifyField<int32_t>(verifier, VT_BATCH, 4) &&
+           VerifyField<int32_t>(verifier, VT_CHANNELS, 4) &&
+           VerifyField<int32_t>(verifier, VT_HEIGHT, 4) &&
+           VerifyField<int32_t>(verifier, VT_WIDTH, 4) &&
+           VerifyOffset(verifier, VT_INPUT) &&
+           verifier.VerifyVector(input()) &&
+           VerifyOffset(verifier, VT_LOGITS) &&
+           verifier.VerifyVector(logits()) &&
+           VerifyField<float>(verifier, VT_TOLERANCE, 4) &&
+           VerifyField<uint64_t>(verifier, VT_SEED, 8) &&
+           VerifyOffset(verifier, VT_GENERATOR) &&
+           verifier.VerifyString(generator()) &&
+           verifier.EndTable();
+  }
+};
+
+struct SelfTestBuilder {
+  typedef SelfTest Table;
+  flatbuffers::FlatBufferBuilder &fbb_;
+  flatbuffers::uoffset_t start_;
+  void add_batch(int32_t batch) {
+    fbb_.AddElement<int32_t>(SelfTest::VT_BATCH, batch, 1);
+  }
+  void add_channels(int32_t channels) {
+    fbb_.AddElement<int32_t>(SelfTest::VT_CHANNELS, channels, 3);
+  }
+  void add_height(int32_t height) {
+    fbb_.AddElement<int32_t>(SelfTest::VT_HEIGHT, height, 0);
+  }
+  void add_width(int32_t width) {
+    fbb_.AddElement<int32_t>(SelfTest::VT_WIDTH, width, 0);
+  }
+  void add_input(flatbuffers::Offset<flatbuffers::Vector<float>> input) {
+    fbb_.AddOffset(SelfTest::VT_INPUT, input);
+  }
+  void add_logits(flatbuffers::Offset<flatbuffers::Vector<float>> logits) {
+    fbb_.AddOffset(SelfTest::VT_LOGITS, logits);
+  }
+  void add_tolerance(float tolerance) {
+    fbb_.AddElement<float>(SelfTest::VT_TOLERANCE, tolerance, 0.0f);
+  }
+  void add_seed(uint64_t seed) {
+    fbb_.AddElement<uint64_t>(SelfTest::VT_SEED, seed, 0);
+  }
+  void add_generator(flatbuffers::Offset<flatbuffers::String> generator) {
+    fbb_.AddOffset(SelfTest::VT_GENERATOR, generator);
+  }
+  explicit SelfTestBuilder(flatbuffers::FlatBufferBuilder &_fbb)
+        : fbb_(_fbb) {
+    start_ = fbb_.StartTable();
+  }
+  flatbuffers::Offset<SelfTest> Finish() {
+    const auto end = fbb_.EndTable(start_);
+    auto o = flatbuffers::Offset<SelfTest>(end);
+    return o;
+  }
+};
+
+inline flatbuffers::Offset<SelfTest> CreateSelfTest(
+    flatbuffers::FlatBufferBuilder &_fbb,
+    int32_t batch = 1,
+    int32_t channels = 3,
+    int32_t height = 0,
+    int32_t width = 0,
+    flatbuffers::Offset<flatbuffers::Vector<float>> input = 0,
+    flatbuffers::Offset<flatbuffers::Vector<float>> logits = 0,
+    float tolerance = 0.0f,
+    uint64_t seed = 0,
+    flatbuffers::Offset<flatbuffers::String> generator = 0) {
+  SelfTestBuilder builder_(_fbb);
+  builder_.add_seed(seed);
+  builder_.add_generator(generator);
+  builder_.add_tolerance(tolerance);
+  builder_.add_logits(logits);
+  builder_.add_input(input);
+  builder_.add_width(width);
+  builder_.add_height(height);
+  builder_.add_channels(channels);
+  builder_.add_batch(batch);
+  return builder_.Finish();
+}
+
+inline flatbuffers::Offset<SelfTest> CreateSelfTestDirect(
+    flatbuffers::FlatBufferBuilder &_fbb,
+    int32_t batch = 1,
+    int32_t channels = 3,
+    int32_t height = 0,
+    int32_t width = 0,
+    const std::vector<float> *input = nullptr,
+    const std::vector<float> *logits = nullptr,
+    float tolerance = 0.0f,
+    uint64_t seed = 0,
+    const char *generator = nullptr) {
+  auto input__ = input ? _fbb.CreateVector<float>(*input) : 0;
+  auto logits__ = logits ? _fbb.CreateVector<float>(*logits) : 0;
+  auto generator__ = generator ? _fbb.CreateString(generator) : 0;
+  return tvlite::fb::CreateSelfTest(
+      _fbb,
+      batch,
+      channels,
+      height,
+      width,
+      input__,
+      logits__,
+      tolerance,
+      seed,
+      generator__);
+}
+
 struct Model FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
   typedef ModelBuilder Builder;
   enum FlatBuffersVTableOffset FLATBUFFERS_VTABLE_UNDERLYING_TYPE {
@@ -709,7 +863,8 @@ struct Model FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
     VT_TENSORS = 14,
     VT_DATA_OFFSET = 16,
     VT_DATA_LENGTH = 18,
-    VT_ALIGNMENT = 20
+    VT_ALIGNMENT = 20,
+    VT_SELFTEST = 22
   };
   uint16_t format_major() const {
     return GetField<uint16_t>(VT_FORMAT_MAJOR, 0);
@@ -738,6 +893,9 @@ struct Model FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
   uint32_t alignment() const {
     return GetField<uint32_t>(VT_ALIGNMENT, 64);
   }
+  const tvlite::fb::SelfTest *selftest() const {
+    return GetPointer<const tvlite::fb::SelfTest *>(VT_SELFTEST);
+  }
   bool Verify(flatbuffers::Verifier &verifier) const {
     return VerifyTableStart(verifier) &&
            VerifyField<uint16_t>(verifier, VT_FORMAT_MAJOR, 2) &&
@@ -754,6 +912,8 @@ struct Model FLATBUFFERS_FINAL_CLASS : private flatbuffers::Table {
            VerifyField<uint64_t>(verifier, VT_DATA_OFFSET, 8) &&
            VerifyField<uint64_t>(verifier, VT_DATA_LENGTH, 8) &&
            VerifyField<uint32_t>(verifier, VT_ALIGNMENT, 4) &&
+           VerifyOffset(verifier, VT_SELFTEST) &&
+           verifier.VerifyTable(selftest()) &&
            verifier.EndTable();
   }
 };
@@ -789,6 +949,9 @@ struct ModelBuilder {
   void add_alignment(uint32_t alignment) {
     fbb_.AddElement<uint32_t>(Model::VT_ALIGNMENT, alignment, 64);
   }
+  void add_selftest(flatbuffers::Offset<tvlite::fb::SelfTest> selftest) {
+    fbb_.AddOffset(Model::VT_SELFTEST, selftest);
+  }
   explicit ModelBuilder(flatbuffers::FlatBufferBuilder &_fbb)
         : fbb_(_fbb) {
     start_ = fbb_.StartTable();
@@ -812,10 +975,12 @@ inline flatbuffers::Offset<Model> CreateModel(
     flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<tvlite::fb::Tensor>>> tensors = 0,
     uint64_t data_offset = 0,
     uint64_t data_length = 0,
-    uint32_t alignment = 64) {
+    uint32_t alignment = 64,
+    flatbuffers::Offset<tvlite::fb::SelfTest> selftest = 0) {
   ModelBuilder builder_(_fbb);
   builder_.add_data_length(data_length);
   builder_.add_data_offset(data_offset);
+  builder_.add_selftest(selftest);
   builder_.add_alignment(alignment);
   builder_.add_tensors(tensors);
   builder_.add_input(input);
@@ -836,7 +1001,8 @@ inline flatbuffers::Offset<Model> CreateModelDirect(
     const std::vector<flatbuffers::Offset<tvlite::fb::Tensor>> *tensors = nullptr,
     uint64_t data_offset = 0,
     uint64_t data_length = 0,
-    uint32_t alignment = 64) {
+    uint32_t alignment = 64,
+    flatbuffers::Offset<tvlite::fb::SelfTest> selftest = 0) {
   auto producer__ = producer ? _fbb.CreateString(producer) : 0;
   auto tensors__ = tensors ? _fbb.CreateVector<flatbuffers::Offset<tvlite::fb::Tensor>>(*tensors) : 0;
   return tvlite::fb::CreateModel(
@@ -849,7 +1015,8 @@ inline flatbuffers::Offset<Model> CreateModelDirect(
       tensors__,
       data_offset,
       data_length,
-      alignment);
+      alignment,
+      selftest);
 }
 
 inline const tvlite::fb::Model *GetModel(const void *buf) {
