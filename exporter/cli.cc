@@ -4,6 +4,9 @@
 
 #include <sys/stat.h>
 
+#include <cerrno>
+#include <cstring>
+
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -13,6 +16,7 @@
 #include "tvlite/exporter/check.h"
 #include "tvlite/exporter/detect.h"
 #include "tvlite/exporter/read.h"
+#include "tvlite/exporter/selftest.h"
 #include "tvlite/exporter/to_pth.h"
 #include "tvlite/exporter/write_tvl.h"
 
@@ -22,17 +26,21 @@ namespace {
 constexpr const char* kUsage =
     "usage: tvlite-export INPUT -o OUTPUT.tvl [--arch NAME] [--dtype keep|f32] [--labels FILE]\n"
     "                     [--mean a,b,c] [--std a,b,c] [--input-size H[,W]] [--resize N]\n"
+    "                     [--no-selftest]\n"
     "       tvlite-export --to-pth MODEL.tvl -o OUTPUT.pth\n"
     "Converts a PyTorch state dict (zip or legacy torch.save, checkpoint dict, whole pickled\n"
     "model) or a TorchScript archive of a torchvision ResNet, ResNeXt, Wide ResNet, AlexNet or\n"
     "VGG into a .tvl file; --to-pth writes a .tvl back as a torch.save state dict.\n"
-    "--dtype keep (default) stores float16/bfloat16 weights as they are, f32 widens them.\n";
+    "--dtype keep (default) stores float16/bfloat16 weights as they are, f32 widens them.\n"
+    "The file carries a self-test (PyTorch's logits for one seeded 64x64 input, checked by\n"
+    "tvlite-run MODEL.tvl --selftest); --no-selftest leaves it out.\n";
 
 struct Args {
   std::string input, output, arch, labels, to_pth;
   InputOptions in;
   DTypePolicy dtype = DTypePolicy::kKeep;
   bool resize_given = false;
+  bool selftest = true;
 };
 
 std::vector<std::string> split(const std::string& s, char sep) {
@@ -101,6 +109,9 @@ Args parse(int argc, const char* const* argv, bool* help) {
       } else {
         throw ExportError("--dtype takes keep or f32, got '" + v + "'");
       }
+    } else if (arg == "--no-selftest") {
+      if (has_eq) throw ExportError("--no-selftest takes no value");
+      a.selftest = false;
     } else if (arg == "--to-pth") {
       a.to_pth = next();
     } else if (arg == "--labels") {
@@ -171,6 +182,36 @@ void refuse_same_file(const std::string& input, const std::string& output) {
   }
 }
 
+// Inputs are checked with stat() before anything opens them: opening a FIFO would wait for a
+// writer, and a directory or device is never a model.
+void require_regular_input(const std::string& path, const char* what) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) {
+    throw ExportError("cannot open " + std::string(what) + " " + path + ": " +
+                      std::strerror(errno));
+  }
+  if (S_ISDIR(st.st_mode)) throw ExportError(std::string(what) + " " + path + " is a directory");
+  if (!S_ISREG(st.st_mode)) {
+    throw ExportError(std::string(what) + " " + path + " is not a regular file");
+  }
+}
+
+// The output is replaced by rename(): an existing symlink, device, FIFO or directory there
+// would be replaced too (as root, -o /dev/null would delete the device node). Refuse them.
+void require_replaceable_output(const std::string& path) {
+  struct stat st;
+  if (::lstat(path.c_str(), &st) != 0) return;  // absent: created
+  if (S_ISLNK(st.st_mode)) {
+    throw ExportError("output " + path +
+                      " is a symbolic link; give the path of the file itself");
+  }
+  if (S_ISDIR(st.st_mode)) throw ExportError("output " + path + " is a directory");
+  if (!S_ISREG(st.st_mode)) {
+    throw ExportError("output " + path +
+                      " is not a regular file (a device or FIFO); refusing to replace it");
+  }
+}
+
 int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
   bool help = false;
   Args a = parse(argc, argv, &help);
@@ -178,6 +219,9 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
     out << kUsage;
     return 0;
   }
+  require_regular_input(a.to_pth.empty() ? a.input : a.to_pth, "input");
+  if (!a.labels.empty()) require_regular_input(a.labels, "labels file");
+  require_replaceable_output(a.output);
   refuse_same_file(a.to_pth.empty() ? a.input : a.to_pth, a.output);
   if (!a.to_pth.empty()) {
     tvl_to_pth(a.to_pth, a.output);
@@ -202,10 +246,14 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
     throw ExportError("labels file " + a.labels + " has " + std::to_string(a.in.labels.size()) +
                       " labels, but the model has " + std::to_string(arch.num_classes) +
                       " classes");
-  write_tvl(a.output, arch, a.in, sd, a.dtype);
+  SelfTest selftest;
+  if (a.selftest) selftest = make_selftest(arch, sd);
+  write_tvl(a.output, arch, a.in, sd, a.dtype, a.selftest ? &selftest : nullptr);
   out << "wrote " << a.output << ": " << arch.name << ", " << arch.num_classes
       << (arch.num_classes == 1 ? " class, " : " classes, ")
-      << sd.size() << " tensors\n";
+      << sd.size() << " tensors";
+  if (a.selftest) out << ", self-test tolerance " << selftest.tolerance;
+  out << "\n";
   return 0;
 }
 

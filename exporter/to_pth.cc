@@ -2,6 +2,9 @@
 // torch.save itself emits for a state dict, so that Python's torch.load needs nothing from us.
 #include "tvlite/exporter/to_pth.h"
 
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
 #include <c10/util/Exception.h>
 #include <caffe2/serialize/inline_container.h>
 #include <flatbuffers/flatbuffers.h>
@@ -130,6 +133,10 @@ void tvl_to_pth(const std::string& tvl_path, const std::string& out_path) {
     if (__builtin_mul_overflow(numel, es, &bytes) || bytes != t->length() ||
         __builtin_add_overflow(t->offset(), t->length(), &end) || end > file.size())
       throw ExportError(tvl_path + ": tensor '" + name + "' lies outside the file");
+    // The way back promises the original bytes: a damaged tensor must not pass silently.
+    if (XXH3_64bits(file.data() + t->offset(), t->length()) != t->checksum())
+      throw ExportError(tvl_path + ": checksum mismatch in tensor '" + name +
+                        "' (the file is damaged)");
     std::vector<int64_t> strides(shape.size(), 1);
     for (size_t d = shape.size(); d-- > 1;)
       strides[d - 1] = strides[d] * std::max<int64_t>(shape[d], 1);

@@ -117,7 +117,8 @@ Payload payload(const Tensor& t, DTypePolicy policy) {
 // size depends only on names, shapes and counts: the data offsets can be filled in afterwards.
 flatbuffers::DetachedBuffer build_header(const schema::ArchConfig& arch, const InputOptions& in,
                                          const StateDict& sd, const std::vector<Payload>& p,
-                                         uint64_t data_offset, uint64_t data_length) {
+                                         const SelfTest* selftest, uint64_t data_offset,
+                                         uint64_t data_length) {
   flatbuffers::FlatBufferBuilder fbb(1 << 16);
   fbb.ForceDefaults(true);
   auto producer = fbb.CreateString(producer_string());
@@ -156,8 +157,15 @@ flatbuffers::DetachedBuffer build_header(const schema::ArchConfig& arch, const I
         fb::CreateTensor(fbb, tname, p[i].dtype, shape, p[i].offset, p[i].size, p[i].checksum));
   }
   auto tvec = fbb.CreateVector(tensors);
-  auto model = fb::CreateModel(fbb, 1, 1, producer, fb_arch, input, tvec, data_offset, data_length,
-                               uint32_t(kAlignment));
+  flatbuffers::Offset<fb::SelfTest> st = 0;
+  if (selftest) {
+    st = fb::CreateSelfTest(fbb, selftest->batch, selftest->channels, selftest->height,
+                            selftest->width, fbb.CreateVector(selftest->input),
+                            fbb.CreateVector(selftest->logits), selftest->tolerance,
+                            selftest->seed, fbb.CreateString(selftest->generator));
+  }
+  auto model = fb::CreateModel(fbb, 1, 2, producer, fb_arch, input, tvec, data_offset, data_length,
+                               uint32_t(kAlignment), st);
   fb::FinishModelBuffer(fbb, model);
   return fbb.Release();
 }
@@ -246,12 +254,12 @@ std::string producer_string() {
 }
 
 void write_tvl(const std::string& path, const schema::ArchConfig& arch, const InputOptions& input,
-               const StateDict& sd, DTypePolicy policy) {
+               const StateDict& sd, DTypePolicy policy, const SelfTest* selftest) {
   std::vector<Payload> p;
   p.reserve(sd.size());
   for (const Tensor& t : sd) p.push_back(payload(t, policy));
   // Pass 1 learns the header size S; pass 2 fills in the offsets (same size, asserted).
-  const size_t header_size = build_header(arch, input, sd, p, 0, 0).size();
+  const size_t header_size = build_header(arch, input, sd, p, selftest, 0, 0).size();
   const uint64_t data_offset = align_up(header_size);
   uint64_t end = data_offset;
   for (Payload& q : p) {
@@ -259,7 +267,7 @@ void write_tvl(const std::string& path, const schema::ArchConfig& arch, const In
     end = align_up(q.offset + q.size);
   }
   flatbuffers::DetachedBuffer header =
-      build_header(arch, input, sd, p, data_offset, end - data_offset);
+      build_header(arch, input, sd, p, selftest, data_offset, end - data_offset);
   if (header.size() != header_size)
     throw ExportError("internal: header size changed between passes");
 

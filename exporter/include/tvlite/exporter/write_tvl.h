@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "tvlite/exporter/selftest.h"
 #include "tvlite/exporter/state_dict.h"
 #include "tvlite/schema/manifest.h"
 
@@ -27,10 +28,12 @@ enum class DTypePolicy {
 };
 
 // Writes every tensor of sd in its order: floating tensors as the policy says, integer tensors
-// (num_batches_tracked) as I64. sd must have passed check_state_dict.
+// (num_batches_tracked) as I64. sd must have passed check_state_dict. A non-null selftest is
+// stored as the file's SelfTest table (format 1.2; make_selftest makes it).
 // Writes to a temporary file in path's folder, fsyncs it and renames it over path; on any
 // failure the temporary is removed and ExportError thrown.
 void write_tvl(const std::string& path, const schema::ArchConfig& arch, const InputOptions& input,
-               const StateDict& sd, DTypePolicy policy = DTypePolicy::kKeep);
+               const StateDict& sd, DTypePolicy policy = DTypePolicy::kKeep,
+               const SelfTest* selftest = nullptr);
 
 }  // namespace tvlite::exporter
