@@ -1,137 +1,101 @@
-// tvlite-bench MODEL.tvl [--threads N] [--warmup N] [--iters N] [--shape NxCxHxW] [--json]
-// Load time (open to ready), latency percentiles, peak RSS and arena size of one model.
-#include <sys/resource.h>
-
-#include <algorithm>
-#include <chrono>
+// tvlite-bench MODEL.tvl [options]: load time (cold and warm), latency spread, memory, per-layer
+// profile and thread sweep of one model, as text, JSON, CSV or a self-contained HTML report;
+// --compare prints the change against a saved JSON; --report renders saved JSONs side by side.
+// The measurements are in bench/measure.cc; everything timed goes through the public API.
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
+#include <fstream>
 #include <string>
-#include <vector>
 
-#include "tvlite/model.h"
-#include "tvlite/session.h"
+#include "bench/measure.h"
+#include "bench/options.h"
+#include "bench/report.h"
+#include "bench/result_json.h"
 
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-double ms_since(Clock::time_point t0) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-}
 
 int fail(const std::string& m) {
   std::fprintf(stderr, "error: %s\n", m.c_str());
   return 1;
 }
 
-bool parse_count(const char* s, long lo, long hi, long* out) {
-  char* end = nullptr;
-  const long v = std::strtol(s, &end, 10);
-  if (end == s || *end != '\0' || v < lo || v > hi) return false;
-  *out = v;
-  return true;
-}
-
-bool parse_shape(const std::string& s, tvlite::Shape4* shape) {
-  long long v[4];
-  char tail;
-  if (std::sscanf(s.c_str(), "%lldx%lldx%lldx%lld%c", &v[0], &v[1], &v[2], &v[3], &tail) != 4) {
+bool write_file(const std::string& path, const std::string& text, std::string* error) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (out) out << text;
+  if (out) out.close();
+  if (!out) {
+    *error = "cannot write '" + path + "'";
     return false;
   }
-  for (long long d : v) {
-    if (d < 1 || d > 65536) return false;
-  }
-  *shape = {v[0], v[1], v[2], v[3]};
   return true;
 }
 
-// Nearest-rank percentile of sorted samples.
-double percentile(const std::vector<double>& sorted, double p) {
-  const size_t i = size_t(std::min<double>(double(sorted.size() - 1), p / 100.0 * double(sorted.size())));
-  return sorted[i];
+std::string base_name(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+int report(const tvlite::bench::Options& o) {
+  using tvlite::bench::BenchResult;
+  std::vector<BenchResult> results(o.report_inputs.size());
+  std::vector<const BenchResult*> ptrs;
+  std::vector<std::string> labels;
+  std::string error;
+  for (size_t i = 0; i < results.size(); ++i) {
+    if (!tvlite::bench::read_result_file(o.report_inputs[i], &results[i], &error)) {
+      return fail(error);
+    }
+    ptrs.push_back(&results[i]);
+    labels.push_back(base_name(o.report_inputs[i]));
+  }
+  if (labels.size() == 2 && labels[0] == labels[1]) labels = {"A: " + labels[0], "B: " + labels[1]};
+  if (!write_file(o.report_out, tvlite::bench::render_html(ptrs, labels), &error)) {
+    return fail(error);
+  }
+  if (results.size() == 2) {
+    tvlite::bench::print_comparison(results[0], results[1], o.report_inputs[0], stdout);
+  }
+  std::printf("wrote %s\n", o.report_out.c_str());
+  return 0;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string path, shape_text;
-  long threads = 1, warmup = 3, iters = 20;
-  bool json = false;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a == "--json") {
-      json = true;
-    } else if (a == "--threads" || a == "--warmup" || a == "--iters" || a == "--shape") {
-      if (i + 1 >= argc) return fail("option " + a + " needs a value");
-      const char* v = argv[++i];
-      if (a == "--shape") {
-        shape_text = v;
-      } else if (!parse_count(v, a == "--warmup" ? 0 : 1, a == "--threads" ? 256 : 1000000,
-                              a == "--threads" ? &threads : a == "--warmup" ? &warmup : &iters)) {
-        return fail("bad value for " + a + ": '" + v + "'");
-      }
-    } else if (a == "-h" || a == "--help") {
-      std::printf("usage: tvlite-bench MODEL.tvl [--threads N] [--warmup N] [--iters N] "
-                  "[--shape NxCxHxW] [--json]\n");
-      return 0;
-    } else if (a[0] == '-' || !path.empty()) {
-      return fail("unexpected argument '" + a + "'");
-    } else {
-      path = a;
-    }
+  tvlite::bench::Options o;
+  std::string error;
+  if (!tvlite::bench::parse_options(argc, argv, &o, &error)) return fail(error);
+  if (o.help) {
+    std::printf("%s", tvlite::bench::kUsage);
+    return 0;
   }
-  if (path.empty()) return fail("usage: tvlite-bench MODEL.tvl [options]");
+  if (!o.report_inputs.empty()) return report(o);
 
-  const auto t0 = Clock::now();
-  auto model = tvlite::Model::open(path);
-  if (!model) return fail(path + ": " + model.status().to_string());
-  tvlite::Shape4 shape{1, 3, (*model)->input().height, (*model)->input().width};
-  if (!shape_text.empty() && !parse_shape(shape_text, &shape)) {
-    return fail("--shape takes NxCxHxW, got '" + shape_text + "'");
+  // Read the baseline first: a bad one fails before minutes of measuring.
+  tvlite::bench::BenchResult baseline;
+  if (!o.compare_path.empty() &&
+      !tvlite::bench::read_result_file(o.compare_path, &baseline, &error)) {
+    return fail("--compare: " + error);
   }
-  tvlite::SessionOptions options;
-  options.threads = int(threads);
-  auto session = tvlite::Session::create(*model, options);
-  if (!session) return fail(session.status().to_string());
-  const tvlite::Status prepared = (*session)->prepare(shape);
-  if (!prepared) return fail(prepared.to_string());
-  const double load_ms = ms_since(t0);
+  tvlite::bench::BenchResult r;
+  if (!tvlite::bench::run_benchmark(o, &r, &error)) return fail(error);
 
-  std::vector<float> input(size_t(shape.n * shape.c * shape.h * shape.w));
-  for (size_t i = 0; i < input.size(); ++i) input[i] = float(int(i % 255) - 127) / 128.0f;
-  std::vector<float> output(size_t(shape.n * (*session)->num_classes()));
-  std::vector<double> samples;
-  for (long i = 0; i < warmup + iters; ++i) {
-    const auto t = Clock::now();
-    const tvlite::Status st = (*session)->run(shape, input.data(), output.data());
-    if (!st) return fail(st.to_string());
-    if (i >= warmup) samples.push_back(ms_since(t));
-  }
-  std::sort(samples.begin(), samples.end());
-  struct rusage ru;
-  getrusage(RUSAGE_SELF, &ru);
-  const double lmin = samples.front(), lmed = percentile(samples, 50), p90 = percentile(samples, 90),
-               lmax = samples.back();
-  if (json) {
-    std::printf("{\"model\":\"%s\",\"arch\":\"%s\",\"shape\":[%lld,%lld,%lld,%lld],\"threads\":%d,"
-                "\"warmup\":%ld,\"iters\":%ld,\"load_ms\":%.3f,"
-                "\"latency_ms\":{\"min\":%.3f,\"median\":%.3f,\"p90\":%.3f,\"max\":%.3f},"
-                "\"peak_rss_kb\":%ld,\"arena_bytes\":%zu,\"weights_bytes\":%zu}\n",
-                path.c_str(), (*model)->arch().name.c_str(), (long long)shape.n,
-                (long long)shape.c, (long long)shape.h, (long long)shape.w,
-                (*session)->threads(), warmup, iters, load_ms, lmin, lmed, p90, lmax, ru.ru_maxrss,
-                (*session)->arena_bytes(), (*model)->size());
+  const std::string json = tvlite::bench::result_to_json(r);
+  if (o.json) {
+    std::fputs(json.c_str(), stdout);
   } else {
-    std::printf("%s (%s), input %lldx%lldx%lldx%lld, %d thread(s), %ld iterations\n",
-                path.c_str(), (*model)->arch().name.c_str(), (long long)shape.n,
-                (long long)shape.c, (long long)shape.h, (long long)shape.w, (*session)->threads(),
-                iters);
-    std::printf("load      %.2f ms (open to ready)\n", load_ms);
-    std::printf("latency   min %.2f  median %.2f  p90 %.2f  max %.2f ms\n", lmin, lmed, p90, lmax);
-    std::printf("memory    peak RSS %ld KiB, arena %zu KiB, file %zu KiB (mapped)\n", ru.ru_maxrss,
-                (*session)->arena_bytes() / 1024, (*model)->size() / 1024);
+    tvlite::bench::print_text(r, stdout);
+  }
+  if (!o.json_out.empty() && !write_file(o.json_out, json, &error)) return fail(error);
+  if (!o.csv_out.empty() && !write_file(o.csv_out, tvlite::bench::result_to_csv(r), &error)) {
+    return fail(error);
+  }
+  if (!o.html_out.empty() &&
+      !write_file(o.html_out, tvlite::bench::render_html({&r}, {base_name(o.model_path)}), &error)) {
+    return fail(error);
+  }
+  if (!o.compare_path.empty()) {
+    // stdout stays one JSON object under --json.
+    tvlite::bench::print_comparison(baseline, r, o.compare_path, o.json ? stderr : stdout);
   }
   return 0;
 }

@@ -1,16 +1,31 @@
 // tvlite-inspect MODEL.tvl [--json] [--verify]: what a .tvl holds, and whether it is sound.
+// tvlite-inspect MODEL.tvl --arena-bytes --shape NxCxHxW [--threads N]: the bytes of caller memory
+// (a Workspace, or tvlite.h's tvlite_workspace) that opening it and running that shape need.
 #include <cinttypes>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 
 #include "tvlite/model.h"
+#include "tvlite/session.h"
+#include "tvlite/tvlite.h"
 
 namespace {
 
 int usage() {
-  std::fprintf(stderr, "usage: tvlite-inspect MODEL.tvl [--json] [--verify]\n");
+  std::fprintf(stderr,
+               "usage: tvlite-inspect MODEL.tvl [--json] [--verify]\n"
+               "       tvlite-inspect MODEL.tvl --arena-bytes --shape NxCxHxW [--threads N]\n");
   return 2;
+}
+
+// "1x3x224x224" -> shape (tvlite::parse_shape); false on anything else.
+bool parse_shape(const char* text, tvlite_shape* shape) {
+  tvlite::Shape4 s;
+  if (!tvlite::parse_shape(text, &s)) return false;
+  *shape = tvlite_shape{s.n, s.c, s.h, s.w};
+  return true;
 }
 
 // The largest power of two (up to 4096) dividing the offset.
@@ -20,7 +35,8 @@ uint64_t offset_alignment(uint64_t offset) {
   return a;
 }
 
-std::string shape_string(const std::vector<int64_t>& shape, const char* sep) {
+template <class Dims>  // tvlite::Dims or a vector
+std::string shape_string(const Dims& shape, const char* sep) {
   std::string s = "[";
   for (size_t i = 0; i < shape.size(); ++i) s += (i ? sep : "") + std::to_string(shape[i]);
   return s + "]";
@@ -112,10 +128,24 @@ void print_json(const tvlite::Model& m, bool verified) {
 
 int main(int argc, char** argv) {
   std::string path;
-  bool json = false, verify = false;
+  bool json = false, verify = false, arena = false;
+  const char* shape_text = nullptr;
+  int threads = 1;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--json") == 0) {
       json = true;
+    } else if (std::strcmp(argv[i], "--arena-bytes") == 0) {
+      arena = true;
+    } else if (std::strcmp(argv[i], "--shape") == 0 && i + 1 < argc) {
+      shape_text = argv[++i];
+    } else if (std::strcmp(argv[i], "--threads") == 0 && i + 1 < argc) {
+      char* end = nullptr;
+      const long t = std::strtol(argv[++i], &end, 10);
+      if (*end != 0 || t < 1 || t > 256) {
+        std::fprintf(stderr, "error: --threads wants 1..256, got '%s'\n", argv[i]);
+        return 2;
+      }
+      threads = int(t);
     } else if (std::strcmp(argv[i], "--verify") == 0) {
       verify = true;
     } else if (std::strcmp(argv[i], "-h") == 0 || std::strcmp(argv[i], "--help") == 0) {
@@ -138,6 +168,22 @@ int main(int argc, char** argv) {
   if (!model) {
     std::fprintf(stderr, "error: %s: %s\n", path.c_str(), model.status().to_string().c_str());
     return 1;
+  }
+  if (arena || shape_text != nullptr) {
+    tvlite_shape shape;
+    if (!arena || shape_text == nullptr || !parse_shape(shape_text, &shape)) {
+      std::fprintf(stderr, "error: --arena-bytes needs --shape NxCxHxW (e.g. 1x3x224x224)\n");
+      return 2;
+    }
+    size_t bytes = 0;
+    if (tvlite_workspace_size((*model)->bytes(), (*model)->size(), shape, threads, &bytes) !=
+        TVLITE_OK) {
+      std::fprintf(stderr, "error: %s: %s\n", path.c_str(), tvlite_last_error());
+      return 1;
+    }
+    // One number, for scripts: enough for the C API's workspace and for tvlite::Workspace.
+    std::printf("%zu\n", bytes);
+    return 0;
   }
   if (json) {
     print_json(**model, verify);

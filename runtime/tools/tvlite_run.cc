@@ -1,5 +1,6 @@
 // tvlite-run MODEL.tvl --input IN.npy --output OUT.npy [--threads N]
 // tvlite-run MODEL.tvl IMAGE... [--topk K] [--output OUT.npy] [--threads N]
+// tvlite-run MODEL.tvl --selftest [--threads N]
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -13,7 +14,9 @@
 #include "tvlite/io/image.h"
 #include "tvlite/io/npy.h"
 #include "tvlite/io/preprocess.h"
+#include "file_checks.h"
 #include "tvlite/model.h"
+#include "tvlite/selftest.h"
 #include "tvlite/session.h"
 
 namespace {
@@ -22,9 +25,12 @@ int usage() {
   std::fprintf(stderr,
                "usage: tvlite-run MODEL.tvl --input IN.npy --output OUT.npy [--threads N]\n"
                "       tvlite-run MODEL.tvl IMAGE... [--topk K] [--output OUT.npy] [--threads N]\n"
+               "       tvlite-run MODEL.tvl --selftest [--threads N]\n"
                "IN.npy: float32 N x 3 x H x W; OUT.npy: float32 N x num_classes logits.\n"
                "Images (JPEG, PNG) are preprocessed as torchvision's ImageNet transforms, with\n"
-               "the resize, crop, mean and std stored in the model.\n");
+               "the resize, crop, mean and std stored in the model.\n"
+               "--selftest recomputes the logits the exporter stored (PyTorch's, for one seeded\n"
+               "input), prints the largest difference and PASS or FAIL; exit status 0 on PASS.\n");
   return 2;
 }
 
@@ -43,7 +49,7 @@ bool parse_int(const char* s, int lo, int hi, int* out) {
 }
 
 void print_topk(const std::string& what, const float* logits, int64_t classes, int k,
-                const std::vector<std::string>& labels) {
+                const std::pmr::vector<std::string_view>& labels) {
   std::vector<int64_t> idx(static_cast<size_t>(classes));
   std::iota(idx.begin(), idx.end(), 0);
   k = int(std::min<int64_t>(k, classes));
@@ -56,10 +62,25 @@ void print_topk(const std::string& what, const float* logits, int64_t classes, i
   for (int r = 0; r < k; ++r) {
     const int64_t c = idx[size_t(r)];
     const double p = std::exp(double(logits[c]) - top) / sum;
-    const char* label = size_t(c) < labels.size() ? labels[size_t(c)].c_str() : "";
-    std::printf("  %2d. class %-5lld  p=%.4f  logit=%9.4f  %s\n", r + 1, (long long)c, p,
-                double(logits[c]), label);
+    const std::string_view label = size_t(c) < labels.size() ? labels[size_t(c)] : "";
+    std::printf("  %2d. class %-5lld  p=%.4f  logit=%9.4f  %.*s\n", r + 1, (long long)c, p,
+                double(logits[c]), int(label.size()), label.data());
   }
+}
+
+// One line, "PASS" or "FAIL" last; 0 only on a pass.
+int selftest(const std::shared_ptr<const tvlite::Model>& model, const std::string& path,
+             int threads) {
+  const auto report = tvlite::run_selftest(model, threads);
+  if (!report) return fail(path + ": " + report.status().to_string());
+  const tvlite::SelfTestReport& r = *report;
+  std::printf("%s: self-test %s, %lldx%lldx%lldx%lld input, %lld logits, %d thread%s: "
+              "max|diff| %.3g, tolerance %.3g (max|logit| %.3g), argmax %s: %s\n",
+              path.c_str(), model->arch().name.c_str(), (long long)r.shape.n,
+              (long long)r.shape.c, (long long)r.shape.h, (long long)r.shape.w,
+              (long long)r.classes, r.threads, r.threads == 1 ? "" : "s", r.max_diff, r.tolerance,
+              r.max_abs_logit, r.argmax_equal ? "same" : "DIFFERENT", r.passed ? "PASS" : "FAIL");
+  return r.passed ? 0 : 1;
 }
 
 }  // namespace
@@ -68,12 +89,15 @@ int main(int argc, char** argv) {
   std::string model_path, input_path, output_path;
   std::vector<std::string> images;
   int threads = 1, topk = 5;
+  bool want_selftest = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     const bool has_value = i + 1 < argc;
     if (a == "-h" || a == "--help") {
       usage();
       return 0;
+    } else if (a == "--selftest") {
+      want_selftest = true;
     } else if (a == "--input" || a == "--output" || a == "--threads" || a == "--topk") {
       if (!has_value) return fail("option " + a + " needs a value");
       const char* v = argv[++i];
@@ -99,12 +123,39 @@ int main(int argc, char** argv) {
     fail("no model file given");
     return usage();
   }
+  if (want_selftest) {
+    if (!input_path.empty() || !images.empty() || !output_path.empty()) {
+      return fail("--selftest takes no input or output (the model holds them)");
+    }
+    auto model = tvlite::Model::open(model_path);
+    if (!model) return fail(model_path + ": " + model.status().to_string());
+    return selftest(*model, model_path, threads);
+  }
   if (input_path.empty() == images.empty()) {
     fail(images.empty() ? "give --input IN.npy or one or more images"
                         : "give either --input IN.npy or images, not both");
     return usage();
   }
   if (!input_path.empty() && output_path.empty()) return fail("--input needs --output OUT.npy");
+  // Before anything is opened: inputs that are not regular files (a FIFO would block), outputs
+  // that rename() must not replace, and an output that is one of the inputs.
+  std::vector<std::string> inputs = images;
+  if (!input_path.empty()) inputs.push_back(input_path);
+  for (const std::string& in : inputs) {
+    const std::string problem = tvlite::tools::input_problem(in);
+    if (!problem.empty()) return fail(problem);
+  }
+  if (!output_path.empty()) {
+    const std::string problem = tvlite::tools::output_problem(output_path);
+    if (!problem.empty()) return fail(problem);
+    inputs.push_back(model_path);
+    for (const std::string& in : inputs) {
+      if (tvlite::tools::same_file(in, output_path)) {
+        return fail("--output " + output_path + " is the input file " + in +
+                    "; refusing to overwrite it");
+      }
+    }
+  }
 
   auto model = tvlite::Model::open(model_path);
   if (!model) return fail(model_path + ": " + model.status().to_string());

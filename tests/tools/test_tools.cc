@@ -22,7 +22,12 @@ using tvlite::test::shell_quote;
 namespace {
 
 const std::string kDir = std::string(TVLITE_FIXTURES) + "/tools";
-const std::string kBin = TVLITE_BIN_DIR;
+#ifndef TVLITE_TOOL_EMULATOR
+#define TVLITE_TOOL_EMULATOR ""  // cross builds: "qemu-aarch64 -L /usr/aarch64-linux-gnu"
+#endif
+// Under qemu-user in cross builds (CMAKE_CROSSCOMPILING_EMULATOR), directly otherwise.
+const std::string kBin = std::string(TVLITE_TOOL_EMULATOR) +
+                         (std::string(TVLITE_TOOL_EMULATOR).empty() ? "" : " ") + TVLITE_BIN_DIR;
 
 void write_file(const std::string& path, const std::vector<uint8_t>& bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
@@ -105,6 +110,32 @@ TEST_CASE("tvlite-run: every bad input is a clean error") {
                                 shell_quote(write_npy("c4.npy", {1, 4, 32, 32})) + " --output " + out);
     CHECK(is_clean_error(r));
     CHECK(r.output.find("N x 3 x H x W") != std::string::npos);
+  }
+  SUBCASE("an output that is the model, the input, a FIFO or a symlink: refused, left alone") {
+    const std::string in = write_npy("same.npy", {1, 3, 32, 32});
+    const std::string copy = kDir + "/r18_copy.tvl";
+    run_command("cp " + m + " " + shell_quote(copy));
+    CommandResult r = run("tvlite-run " + shell_quote(copy) + " --input " + shell_quote(in) +
+                          " --output " + shell_quote(copy));
+    CHECK(is_clean_error(r));
+    CHECK(r.output.find("refusing to overwrite") != std::string::npos);
+    CHECK(run("tvlite-inspect " + shell_quote(copy)).exit_code == 0);  // still the model
+    r = run("tvlite-run " + m + " --input " + shell_quote(in) + " --output " + shell_quote(in));
+    CHECK(is_clean_error(r));
+    const std::string fifo = kDir + "/out.fifo";
+    run_command("rm -f " + shell_quote(fifo) + " && mkfifo " + shell_quote(fifo));
+    r = run("tvlite-run " + m + " --input " + shell_quote(in) + " --output " + shell_quote(fifo));
+    CHECK(is_clean_error(r));
+    CHECK(r.output.find("not a regular file") != std::string::npos);
+    r = run("tvlite-run " + m + " --input " + shell_quote(fifo) + " --output " + out);
+    CHECK(is_clean_error(r));  // at once: a FIFO input is never opened
+    const std::string link = kDir + "/out_link.npy";
+    run_command("rm -f " + shell_quote(link) + " && ln -s " + shell_quote(in) + " " +
+                shell_quote(link));
+    r = run("tvlite-run " + m + " --input " + shell_quote(in) + " --output " + shell_quote(link));
+    CHECK(is_clean_error(r));
+    CHECK(r.output.find("symbolic link") != std::string::npos);
+    run_command("rm -f " + shell_quote(fifo) + " " + shell_quote(link) + " " + shell_quote(copy));
   }
   SUBCASE("wrong rank") {
     CHECK(is_clean_error(run("tvlite-run " + m + " --input " +
