@@ -1,8 +1,13 @@
 // tvlite-export as a user runs it: every architecture exported and compared bit-exactly with
 // PyTorch's tensors, the .tvl byte layout (schema/README.md), and every error path.
 #include <doctest/doctest.h>
+
+#include <sys/stat.h>
+#include <unistd.h>
 #include <flatbuffers/flatbuffers.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #define XXH_INLINE_ALL
@@ -25,8 +30,25 @@ void check_tvl(const std::string& path, const std::vector<RefTensor>& ref, const
   REQUIRE(std::memcmp(file.data() + 4, "TVLT", 4) == 0);
   const tvlite::fb::Model* m = tvlite::fb::GetModel(file.data());
   CHECK(m->format_major() == 1);
-  CHECK(m->format_minor() == 1);
+  CHECK(m->format_minor() == 2);
   CHECK(m->alignment() == 64);
+  // The self-test (format 1.2): PyTorch's logits for a seeded 1 x 3 x 64 x 64 input.
+  const tvlite::fb::SelfTest* st = m->selftest();
+  REQUIRE(st);
+  CHECK(st->batch() == 1);
+  CHECK(st->channels() == 3);
+  CHECK(st->height() == 64);
+  CHECK(st->width() == 64);
+  REQUIRE(st->input());
+  CHECK(st->input()->size() == 3 * 64 * 64);
+  REQUIRE(st->logits());
+  CHECK(int(st->logits()->size()) == num_classes);
+  float max_abs = 0;
+  for (float v : *st->logits()) max_abs = std::max(max_abs, std::fabs(v));
+  CHECK(st->tolerance() == doctest::Approx(1e-4 * std::max(1.0f, max_abs)));
+  CHECK(st->seed() == 0x74766c697465ull);
+  REQUIRE(st->generator());
+  CHECK(st->generator()->str().rfind("libtorch 1.13.1: ", 0) == 0);
   REQUIRE(m->producer());
   CHECK(m->producer()->str().rfind("tvlite-export ", 0) == 0);
   CHECK(m->producer()->str().find("(libtorch 1.13.1)") != std::string::npos);
@@ -203,6 +225,27 @@ TEST_CASE("options reach the file") {
   CHECK(in->labels()->Get(9)->str() == "class 9");
 }
 
+TEST_CASE("--no-selftest leaves the self-test out; the input is the same on every export") {
+  const std::string with = scratch("selftest_with.tvl"), without = scratch("selftest_without.tvl");
+  REQUIRE(run_export({fixture("resnet18_c10.pth"), "-o", with}).rc == 0);
+  RunResult r = run_export({fixture("resnet18_c10.pth"), "-o", without, "--no-selftest"});
+  INFO(r.err);
+  REQUIRE(r.rc == 0);
+  const std::vector<uint8_t> a = read_file(with), b = read_file(without);
+  const tvlite::fb::Model* ma = tvlite::fb::GetModel(a.data());
+  const tvlite::fb::Model* mb = tvlite::fb::GetModel(b.data());
+  REQUIRE(ma->selftest());
+  CHECK(mb->selftest() == nullptr);
+  CHECK(mb->format_minor() == 2);
+  CHECK(a.size() > b.size());
+  CHECK(a.size() - b.size() < 64 * 1024);  // 48 KiB of input, 10 logits, padding
+  // Seeded: a second export stores the same input and logits, byte for byte.
+  REQUIRE(run_export({fixture("resnet18_c10.pth"), "-o", without}).rc == 0);
+  CHECK(read_file(without) == a);
+  expect_failure({fixture("resnet18_c10.pth"), "-o", without, "--no-selftest=1"}, "",
+                 "--no-selftest takes no value");
+}
+
 TEST_CASE("every failure: exit 1, error: lines, no output file") {
   const std::string out = scratch("failed.tvl");
   SUBCASE("missing key") {
@@ -264,7 +307,34 @@ TEST_CASE("every failure: exit 1, error: lines, no output file") {
     expect_failure({fixture("resnet18.pth"), "-o", o}, o, "cannot write into");
   }
   SUBCASE("output is a directory") {
-    expect_failure({fixture("resnet18_c10.pth"), "-o", fixture_dir()}, "", "cannot replace");
+    expect_failure({fixture("resnet18_c10.pth"), "-o", fixture_dir()}, "", "is a directory");
+  }
+  SUBCASE("output is a FIFO or a symlink: refused, left as it was") {
+    const std::string fifo = scratch("out_fifo.tvl");
+    ::unlink(fifo.c_str());
+    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    expect_failure({fixture("resnet18_c10.pth"), "-o", fifo}, "", "not a regular file");
+    struct stat st;
+    REQUIRE(::lstat(fifo.c_str(), &st) == 0);
+    CHECK(S_ISFIFO(st.st_mode));  // still the FIFO, not replaced by a file
+    const std::string link = scratch("out_link.tvl");
+    ::unlink(link.c_str());
+    REQUIRE(::symlink(fifo.c_str(), link.c_str()) == 0);
+    expect_failure({fixture("resnet18_c10.pth"), "-o", link}, "", "symbolic link");
+    REQUIRE(::lstat(link.c_str(), &st) == 0);
+    CHECK(S_ISLNK(st.st_mode));
+    expect_failure({"--to-pth", fixture("resnet18_c10.pth"), "-o", fifo}, "", "not a regular file");
+    ::unlink(link.c_str());
+    ::unlink(fifo.c_str());
+  }
+  SUBCASE("input or labels that are a FIFO: refused at once, not waited on") {
+    const std::string fifo = scratch("in_fifo.pth");
+    ::unlink(fifo.c_str());
+    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    expect_failure({fifo, "-o", out}, out, "not a regular file");
+    expect_failure({fixture("resnet18_c10.pth"), "-o", out, "--labels", fifo}, out,
+                   "not a regular file");
+    ::unlink(fifo.c_str());
   }
   SUBCASE("no output given") { expect_failure({fixture("resnet18.pth")}, "", "no output file"); }
   SUBCASE("bad option values") {

@@ -19,6 +19,7 @@
 #include "common/process.h"
 #include "tvlite/io/npy.h"
 #include "tvlite/model.h"
+#include "tvlite/selftest.h"
 #include "tvlite/session.h"
 
 namespace {
@@ -100,6 +101,12 @@ void check_arch(const std::string& arch, int threads) {
     CHECK(p.max_diff <= 1e-4 * std::max(1.0, p.max_ref));
     CHECK(p.argmax_agree == p.rows);
   }
+  // The self-test the exporter stored (PyTorch's logits for its seeded input) passes here too.
+  const auto st = tvlite::run_selftest(*model, threads);
+  REQUIRE_MESSAGE(st, st.status().to_string());
+  MESSAGE(arch << " self-test threads " << threads << ": max|diff| " << st->max_diff
+               << ", tolerance " << st->tolerance);
+  CHECK(st->passed);
 }
 
 // Anonymous (non file-backed) resident memory of this process, from /proc/self/status.

@@ -260,9 +260,20 @@ TEST_CASE("a buffer at any misalignment: refused clearly, or copied when asked")
     copy.copy_if_misaligned = true;
     const Opened copied(f, copy, mis);
     REQUIRE(copied.model);
-    CHECK((*copied.model)->is_copy());
-    auto s = tvlite::Session::create(*copied.model);
-    REQUIRE((*s)->run(shape, input.data(), out.data()).is_ok());
-    CHECK(out == reference);
+    const Model& m = **copied.model;
+    CHECK(m.is_copy());
+    // Every tensor of the copy is aligned and holds the file's bytes...
+    size_t wrong = 0;
+    for (const tvlite::TensorInfo& t : m.tensors()) {
+      wrong += reinterpret_cast<uintptr_t>(t.data) % 64 != 0 ||
+               std::memcmp(t.data, f.data() + t.offset, size_t(t.length)) != 0;
+    }
+    CHECK(wrong == 0);
+    // ...and the copy runs to the same logits (once: inference dominates this suite under qemu).
+    if (mis == 1) {
+      auto s = tvlite::Session::create(*copied.model);
+      REQUIRE((*s)->run(shape, input.data(), out.data()).is_ok());
+      CHECK(out == reference);
+    }
   }
 }

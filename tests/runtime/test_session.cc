@@ -89,3 +89,23 @@ TEST_CASE("the arena is planned with reuse: smaller than the sum of all activati
   CHECK((*s)->arena_bytes() < size_t(24) << 20);
   CHECK((*s)->arena_bytes() >= size_t(64 * 112 * 112 * 4 * 2));
 }
+
+TEST_CASE("parse_shape takes NxCxHxW and nothing else") {
+  tvlite::Shape4 s;
+  REQUIRE(tvlite::parse_shape("1x3x224x224", &s));
+  CHECK(s.n == 1);
+  CHECK(s.c == 3);
+  CHECK(s.h == 224);
+  CHECK(s.w == 224);
+  REQUIRE(tvlite::parse_shape("2x1x1048576x7", &s));
+  CHECK(s.h == tvlite::kMaxShapeDim);
+  const tvlite::Shape4 before = s;
+  for (const char* bad : {"", "1x3x224", "1x3x224x224x1", "1x3x224x224 ", " 1x3x224x224",
+                          "0x3x224x224", "-1x3x224x224", "1x3x224x0", "1x3xx224", "1X3X224X224",
+                          "1x3x224x1048577", "99999999999999999999x3x2x2", "1x3x2.5x2", "x3x2x2"}) {
+    INFO(bad);
+    CHECK_FALSE(tvlite::parse_shape(bad, &s));
+  }
+  CHECK(s.n == before.n);
+  CHECK(s.h == before.h);
+}

@@ -44,6 +44,13 @@ flatbuffers::Offset<fb::Model> build_root(flatbuffers::FlatBufferBuilder& fbb, c
   const auto input = fb::CreateInputSpec(fbb, 3, 224, 224, 256, fbb.CreateVector(mean),
                                          fbb.CreateVector(stdv));
   const auto producer = fbb.CreateString("tvlite tests");
+  flatbuffers::Offset<fb::SelfTest> selftest = 0;
+  if (s.selftest.present) {
+    const SelfTestSpec& st = s.selftest;
+    selftest = fb::CreateSelfTest(fbb, st.batch, st.channels, st.height, st.width,
+                                  fbb.CreateVector(st.input), fbb.CreateVector(st.logits),
+                                  st.tolerance, 7, fbb.CreateString("tvlite tests"));
+  }
   fb::ModelBuilder b(fbb);
   b.add_format_major(uint16_t(s.format_major));
   b.add_format_minor(uint16_t(s.format_minor));
@@ -54,6 +61,7 @@ flatbuffers::Offset<fb::Model> build_root(flatbuffers::FlatBufferBuilder& fbb, c
   b.add_data_offset(data_offset);
   b.add_data_length(data_length);
   b.add_alignment(s.alignment);
+  if (s.selftest.present) b.add_selftest(selftest);
   if (s.extra_unknown_field) {
     // A field appended by a newer minor version: vtable slot 20, far past the known ones.
     fbb.AddElement<uint64_t>(flatbuffers::FieldIndexToOffset(20), 0x1234567890ull, 0);

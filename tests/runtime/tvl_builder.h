@@ -19,6 +19,14 @@ struct TensorSpec {
   int64_t checksum = -1;
 };
 
+// A SelfTest table (format 1.2), written only when present.
+struct SelfTestSpec {
+  bool present = false;
+  int batch = 1, channels = 3, height = 32, width = 32;
+  std::vector<float> input, logits;
+  float tolerance = 1e-4f;
+};
+
 struct FileSpec {
   int format_major = 1, format_minor = 0;
   schema::ArchConfig arch;
@@ -27,6 +35,7 @@ struct FileSpec {
   bool extra_unknown_field = false;  // a field in a vtable slot this build does not know
   int64_t data_offset = -1;          // -1 = computed
   uint32_t alignment = 64;
+  SelfTestSpec selftest;
 };
 
 // A spec with every tensor of `arch` filled with seeded values: weights ~ U(-a, a) scaled by
