@@ -18,6 +18,7 @@
 #include "bench/result_json.h"
 #include "common/process.h"
 #include "runtime/tvl_builder.h"
+#include "tools/tool_fixture.h"
 #include "tvlite/model.h"
 #include "tvlite/profile.h"
 #include "tvlite/session.h"
@@ -31,29 +32,10 @@ using tvlite::test::shell_quote;
 
 namespace {
 
-#ifndef TVLITE_TOOL_EMULATOR
-#define TVLITE_TOOL_EMULATOR ""  // cross builds: "qemu-aarch64 -L /usr/aarch64-linux-gnu"
-#endif
-// Under qemu-user in cross builds (CMAKE_CROSSCOMPILING_EMULATOR), directly otherwise.
-const std::string kBin = std::string(TVLITE_TOOL_EMULATOR) +
-                         (std::string(TVLITE_TOOL_EMULATOR).empty() ? "" : " ") + TVLITE_BIN_DIR;
-
-// Outputs go to a folder of this process (several builds share the fixtures folder and may run
-// this suite at once), removed at exit.
-struct OutDir {
-  std::string path;
-  OutDir() {
-    const std::string base = std::string(TVLITE_FIXTURES) + "/bench";
-    run_command("mkdir -p " + shell_quote(base));
-    std::string tmpl = base + "/run-XXXXXX";
-    if (mkdtemp(&tmpl[0]) != nullptr) path = tmpl;
-  }
-  ~OutDir() {
-    if (!path.empty()) run_command("rm -rf " + shell_quote(path));
-  }
-};
-const OutDir kOut;
-const std::string kDir = kOut.path;
+// Outputs go to a folder of this process (tool_fixture.h says why), removed at exit.
+const tvlite::test::OutDir kOut("bench");
+const std::string& kDir = kOut.path;
+const std::string& kBin = tvlite::test::tool_bin();
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -67,15 +49,7 @@ void write_file(const std::string& path, const std::string& text) {
 
 // A resnet18 with 10 classes and seeded weights; made once per run.
 const std::string& model_path() {
-  static const std::string path = [] {
-    REQUIRE(!kDir.empty());
-    tvlite::schema::ArchConfig a;
-    tvlite::schema::arch_by_name("resnet18", 10, &a);
-    const std::string p = kDir + "/r18.tvl";
-    const std::vector<uint8_t> bytes = tvlite::test::build_tvl(tvlite::test::random_model(a, 7));
-    write_file(p, std::string(bytes.begin(), bytes.end()));
-    return p;
-  }();
+  static const std::string path = tvlite::test::write_resnet18(kDir, 7);
   return path;
 }
 

@@ -9,6 +9,7 @@
 
 #include "common/process.h"
 #include "runtime/tvl_builder.h"
+#include "tools/tool_fixture.h"
 #include "tvlite/io/npy.h"
 
 #define STB_IMAGE_WRITE_IMPLEMENTATION
@@ -21,29 +22,18 @@ using tvlite::test::shell_quote;
 
 namespace {
 
-const std::string kDir = std::string(TVLITE_FIXTURES) + "/tools";
-#ifndef TVLITE_TOOL_EMULATOR
-#define TVLITE_TOOL_EMULATOR ""  // cross builds: "qemu-aarch64 -L /usr/aarch64-linux-gnu"
-#endif
-// Under qemu-user in cross builds (CMAKE_CROSSCOMPILING_EMULATOR), directly otherwise.
-const std::string kBin = std::string(TVLITE_TOOL_EMULATOR) +
-                         (std::string(TVLITE_TOOL_EMULATOR).empty() ? "" : " ") + TVLITE_BIN_DIR;
+// Every file of this suite goes to a folder of this process (tool_fixture.h says why).
+const tvlite::test::OutDir kOut("tools");
+const std::string& kDir = kOut.path;
+const std::string& kBin = tvlite::test::tool_bin();
 
 void write_file(const std::string& path, const std::vector<uint8_t>& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
+  tvlite::test::write_bytes(path, bytes.data(), bytes.size());
 }
 
 // A resnet18 with 10 classes and seeded weights, plus inputs; made once per run.
 const std::string& model_path() {
-  static const std::string path = [] {
-    run_command("mkdir -p " + shell_quote(kDir));
-    tvlite::schema::ArchConfig a;
-    tvlite::schema::arch_by_name("resnet18", 10, &a);
-    const std::string p = kDir + "/r18.tvl";
-    write_file(p, tvlite::test::build_tvl(tvlite::test::random_model(a, 3)));
-    return p;
-  }();
+  static const std::string path = tvlite::test::write_resnet18(kDir, 3);
   return path;
 }
 
