@@ -15,6 +15,7 @@
 
 #include "tvlite/exporter/check.h"
 #include "tvlite/exporter/detect.h"
+#include "tvlite/exporter/prefix.h"
 #include "tvlite/exporter/read.h"
 #include "tvlite/exporter/selftest.h"
 #include "tvlite/exporter/to_pth.h"
@@ -26,17 +27,19 @@ namespace {
 constexpr const char* kUsage =
     "usage: tvlite-export INPUT -o OUTPUT.tvl [--arch NAME] [--dtype keep|f32] [--labels FILE]\n"
     "                     [--mean a,b,c] [--std a,b,c] [--input-size H[,W]] [--resize N]\n"
-    "                     [--no-selftest]\n"
+    "                     [--prefix KEY_PREFIX] [--no-selftest]\n"
     "       tvlite-export --to-pth MODEL.tvl -o OUTPUT.pth\n"
     "Converts a PyTorch state dict (zip or legacy torch.save, checkpoint dict, whole pickled\n"
     "model) or a TorchScript archive of a torchvision ResNet, ResNeXt, Wide ResNet, AlexNet or\n"
     "VGG into a .tvl file; --to-pth writes a .tvl back as a torch.save state dict.\n"
+    "--prefix backbone. exports only the keys under backbone. (a model kept inside another).\n"
     "--dtype keep (default) stores float16/bfloat16 weights as they are, f32 widens them.\n"
     "The file carries a self-test (PyTorch's logits for one seeded 64x64 input, checked by\n"
     "tvlite-run MODEL.tvl --selftest); --no-selftest leaves it out.\n";
 
 struct Args {
-  std::string input, output, arch, labels, to_pth;
+  std::string input, output, arch, labels, to_pth, prefix;
+  bool prefix_given = false;
   InputOptions in;
   DTypePolicy dtype = DTypePolicy::kKeep;
   bool resize_given = false;
@@ -114,6 +117,9 @@ Args parse(int argc, const char* const* argv, bool* help) {
       a.selftest = false;
     } else if (arg == "--to-pth") {
       a.to_pth = next();
+    } else if (arg == "--prefix") {
+      a.prefix = next();
+      a.prefix_given = true;
     } else if (arg == "--labels") {
       a.labels = next();
     } else if (arg == "--mean") {
@@ -139,6 +145,7 @@ Args parse(int argc, const char* const* argv, bool* help) {
   if (!a.to_pth.empty()) {
     if (!a.input.empty())
       throw ExportError("--to-pth takes one .tvl file; also given '" + a.input + "'");
+    if (a.prefix_given) throw ExportError("--prefix selects keys to export; --to-pth takes none");
     if (a.output.empty())
       throw ExportError(std::string("no output file given (-o OUTPUT.pth)\n") + kUsage);
     return a;
@@ -230,6 +237,8 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   }
   if (!a.labels.empty()) a.in.labels = read_labels(a.labels);
   StateDict sd = read_model_file(a.input);
+  size_t dropped = 0;
+  if (a.prefix_given) sd = select_prefix(std::move(sd), a.prefix, &dropped);
   schema::ArchConfig arch = detect_arch(sd, a.arch);
   std::vector<std::string> problems = check_state_dict(sd, arch);
   if (!problems.empty()) {
@@ -253,6 +262,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
       << (arch.num_classes == 1 ? " class, " : " classes, ")
       << sd.size() << " tensors";
   if (a.selftest) out << ", self-test tolerance " << selftest.tolerance;
+  if (a.prefix_given) out << " (keys under " << a.prefix << "; " << dropped << " others left out)";
   out << "\n";
   return 0;
 }

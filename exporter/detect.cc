@@ -5,6 +5,8 @@
 #include <map>
 #include <set>
 
+#include "tvlite/exporter/prefix.h"
+
 namespace tvlite::exporter {
 namespace {
 
@@ -41,8 +43,8 @@ std::string hint(const StateDict& sd) {
   if (any("encoder.") || any("attn") || any("blocks."))
     return "a transformer or another non-CNN model";
   if (any("backbone."))
-    return "a detection or segmentation model wrapping a backbone (export the backbone's own state "
-           "dict)";
+    return "a detection or segmentation model wrapping a backbone (--prefix backbone. exports the "
+           "backbone alone, if it is a network tvlite knows)";
   if (any("features."))  // before layer1.: DenseNet's keys hold "denselayer1."
     return "a features/classifier CNN (DenseNet, MobileNet, EfficientNet, ...) other than AlexNet "
            "and VGG";
@@ -173,8 +175,11 @@ ArchConfig detect_arch(const StateDict& sd, const std::string& arch_name) {
     return a;
   }
   if (f0 && find("classifier.0.weight")) return detect_vgg(by_name, sd);
+  std::string nested;
+  for (const std::string& p : model_prefixes(sd))
+    nested += "\nthe keys under '" + p + "' look like a network tvlite knows: pass --prefix " + p;
   throw ExportError("cannot recognise the architecture: the first keys are " + first_keys(sd) +
-                    "; they suggest " + hint(sd) + "\nsupported architectures: " +
+                    "; they suggest " + hint(sd) + nested + "\nsupported architectures: " +
                     schema::supported_arch_names() + " (pass --arch NAME to force one)");
 }
 

@@ -153,6 +153,14 @@ TEST_CASE("checkpoints, prefixes and the traps export the same tensors") {
   SUBCASE("DataParallel module. prefix") {
     export_and_check("module_prefix", "resnet18", "resnet18", 1000);
   }
+  SUBCASE("--prefix: the network kept as `backbone` inside a module with a head of its own") {
+    export_and_check("backbone_in_module", "resnet18", "resnet18", 1000, ".pth",
+                     {"--prefix", "backbone."});
+  }
+  SUBCASE("--prefix names a module: the trailing dot is optional") {
+    export_and_check("backbone_in_module", "resnet18", "resnet18", 1000, ".pth",
+                     {"--prefix=backbone"});
+  }
   SUBCASE("TorchScript archive (TRAPS 6)") {
     export_and_check("resnet18_script", "resnet18", "resnet18", 1000, ".pt");
   }
@@ -275,6 +283,16 @@ TEST_CASE("every failure: exit 1, error: lines, no output file") {
   }
   SUBCASE("unrecognised architecture") {
     expect_failure({fixture("bad_unknown_arch.pth"), "-o", out}, out, "encoder.layers.0.weight");
+  }
+  SUBCASE("a network inside a module: the error names --prefix") {
+    expect_failure({fixture("backbone_in_module.pth"), "-o", out}, out,
+                   "the keys under 'backbone.' look like a network tvlite knows: pass --prefix "
+                   "backbone.");
+  }
+  SUBCASE("--prefix naming no key") {
+    expect_failure({fixture("backbone_in_module.pth"), "-o", out, "--prefix", "encoder."}, out,
+                   "--prefix encoder.: no key starts with it; prefixes holding a model tvlite "
+                   "knows: backbone.");
   }
   SUBCASE("a pickled list") {
     expect_failure({fixture("bad_list.pth"), "-o", out}, out, "holds a list");

@@ -92,6 +92,12 @@ def main():
                                      "optimizer": {"state": {}, "param_groups": [{"lr": 0.1}]}})
     save(outdir, "ckpt_model", {"model": sd, "args": None})
     save(outdir, "module_prefix", collections.OrderedDict(("module." + k, v) for k, v in sd.items()))
+    # A Lightning-style module keeping the network as `backbone` beside a head of its own.
+    torch.manual_seed(5)
+    wrapped_sd = collections.OrderedDict(("backbone." + k, v) for k, v in sd.items())
+    wrapped_sd["head.weight"] = torch.randn(128, 1000)
+    wrapped_sd["head.bias"] = torch.randn(128)
+    save(outdir, "backbone_in_module", {"epoch": 9, "state_dict": wrapped_sd})
     # TorchScript archive of the same weights (TRAPS 6).
     torch.jit.script(m18).save(os.path.join(outdir, "resnet18_script.pt"))
     # The legacy (non-zip) container of the same weights (TRAPS 6).
