@@ -48,6 +48,8 @@ inline void copy_segment(const ConvB& t, const Segment& sg, int ky, int kx, cons
   if (ix >= 0 && ix + (sg.count - 1) * sw < t.in_w) {  // inside the image: no padding
     if (sw == 1 && sg.count == 16) {  // the AVX2 panel: a fixed-size copy kept inline
       for (int i = 0; i < 16; ++i) d[i] = row[ix + i];
+    } else if (sw == 1 && sg.count == 32) {  // the AVX-512 panel
+      for (int i = 0; i < 32; ++i) d[i] = row[ix + i];
     } else if (sw == 1) {
       for (int i = 0; i < sg.count; ++i) d[i] = row[ix + i];
     } else {

@@ -15,12 +15,14 @@
 namespace tvlite::kernels {
 namespace {
 
-constexpr int64_t kKc = 256;  // K slice: packed panel kKc x NR and A tile MR x kKc stay in L1
+constexpr int64_t kKc = 256;  // K slice: packed panel kc x NR and A tile MR x kc stay in L1
+constexpr int64_t kPanelBytes = 16 * 1024;  // a packed panel of B: half of a 32 KiB L1
 constexpr int64_t kNcPack = 64;  // columns of B packed at once: kKc x kNcPack (64 KiB of stack)
 constexpr int64_t kABlockBytes = 192 * 1024;  // A's block per K slice: within a 256+ KiB L2
 
 struct GemmTask {
   const GemmUkernel* uk;
+  int64_t kc;  // the K slice (k_slice)
   int64_t M, N, K;
   const float* A;
   int64_t lda;
@@ -44,7 +46,9 @@ void pack_dense(const void* ctx, int64_t k0, int64_t kc, int64_t j0, int64_t nc,
       float* out = dst + (pnl * kc + k) * nr;
       const int64_t c0 = pnl * nr;
       const int64_t n = std::min<int64_t>(nr, nc - c0);
-      if (n == 16) {  // the AVX2 tile: a fixed-size copy the compiler keeps inline
+      if (n == 32) {  // the AVX-512 tile: a fixed-size copy the compiler keeps inline
+        for (int64_t j = 0; j < 32; ++j) out[j] = b[c0 + j];
+      } else if (n == 16) {  // the AVX2 tile
         for (int64_t j = 0; j < 16; ++j) out[j] = b[c0 + j];
       } else if (n == 8) {
         for (int64_t j = 0; j < 8; ++j) out[j] = b[c0 + j];
@@ -62,8 +66,8 @@ void gemm_block(const GemmTask& t, int64_t m0, int64_t m1, int64_t n0, int64_t n
   const int MR = t.uk->mr, NR = t.uk->nr;
   alignas(64) float packed_b[kKc * kNcPack];
   const GemmEpilogue& ep = *t.ep;
-  for (int64_t k0 = 0; k0 < t.K; k0 += kKc) {
-    const int64_t kc = std::min(kKc, t.K - k0);
+  for (int64_t k0 = 0; k0 < t.K; k0 += t.kc) {
+    const int64_t kc = std::min(t.kc, t.K - k0);
     const bool accumulate = k0 > 0;
     const bool last = k0 + kc == t.K;
     for (int64_t jb = n0; jb < n1; jb += kNcPack) {
@@ -115,6 +119,12 @@ void gemm_dynamic(void* ctx, int64_t /*begin*/, int64_t /*end*/, int /*thread_in
 }
 
 int64_t round_up(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
+
+// The K slice of a micro-kernel: 256, or less for a panel wider than 16 floats (the 32-wide
+// AVX-512 tile: 128), so that its panel stays within kPanelBytes.
+int64_t k_slice(const GemmUkernel& uk) {
+  return std::min<int64_t>(kKc, kPanelBytes / (int64_t(uk.nr) * int64_t(sizeof(float))));
+}
 int64_t ceil_div(int64_t x, int64_t m) { return (x + m - 1) / m; }
 
 }  // namespace
@@ -143,7 +153,8 @@ void gemm_f32_packed_with(const GemmUkernel& uk, int64_t M, int64_t N, int64_t K
   // conv's B is packed from the image, the costlier source) is packed once for all rows.
   // Otherwise the block holds as many rows as keep mc x kc of A within kABlockBytes (L2): a
   // short K (1x1 convs on 64 or 128 channels) lets one packing of B serve more rows.
-  const int64_t kc = std::min(K, kKc);
+  t.kc = k_slice(uk);
+  const int64_t kc = std::min(K, t.kc);
   const int64_t fit = std::max<int64_t>(uk.mc, kABlockBytes / (kc * int64_t(sizeof(float))));
   t.mc = N <= 4 * kNcPack ? round_up(M, uk.mr)
                           : std::min(round_up(M, uk.mr), round_up(fit, uk.mr));

@@ -2,6 +2,8 @@
 // serial and through a real 3-thread Parallel (XNNPACK-style testers).
 #include <doctest/doctest.h>
 
+#include <cstdlib>
+
 #include <cmath>
 #include <vector>
 
@@ -64,6 +66,21 @@ std::vector<k::GemmUkernel> ukernels() {
 }
 
 }  // namespace
+
+TEST_CASE("TVLITE_GEMM_UKERNEL picks the default micro-kernel by name") {
+  const char* want = std::getenv("TVLITE_GEMM_UKERNEL");
+  const std::vector<k::GemmUkernel> all = ukernels();
+  const std::string chosen = k::gemm_f32_ukernel_default().name;
+  MESSAGE("default micro-kernel " << chosen);
+  bool runnable = false;
+  for (const k::GemmUkernel& uk : all) runnable = runnable || (want && uk.name == std::string(want));
+  if (runnable) {
+    CHECK(chosen == want);
+  } else {
+    if (want) MESSAGE(want << " cannot run on this CPU: the best one is used");
+    CHECK(chosen == all.back().name);
+  }
+}
 
 TEST_CASE("gemm_f32 matches the reference over tile edges, tails and leading dims") {
   ThreadParallel three(3);

@@ -55,6 +55,10 @@ void gemm_f32_ukernel_6x8__portable(int mr, int nr, int64_t kc, const float* a, 
 void gemm_f32_ukernel_6x16__avx2(int mr, int nr, int64_t kc, const float* a, int64_t lda,
                                  const float* packed_b, bool accumulate, const GemmEpilogue* ep,
                                  float* c, int64_t ldc);
+// Needs cpu_features() & kCpuFeatureAvx512f.
+void gemm_f32_ukernel_12x32__avx512f(int mr, int nr, int64_t kc, const float* a, int64_t lda,
+                                     const float* packed_b, bool accumulate,
+                                     const GemmEpilogue* ep, float* c, int64_t ldc);
 #endif
 #if defined(__aarch64__) || defined(__arm__)
 // Needs cpu_features() & kCpuFeatureNeon (on 32-bit ARM, built with -mfpu=neon for itself).
