@@ -21,10 +21,14 @@
 namespace tvlite::kernels {
 
 #if defined(TVLITE_KERNELS_HAVE_AVX2)
-// x86/conv2d_winograd_f32__avx2.cc
+// x86/conv2d_winograd_f32__avx2.cc and x86/conv2d_winograd_f32__avx512f.cc
 void conv2d_winograd_f32__avx2(int tile, const Conv2dParams& p, int in_h, int in_w,
                                const float* input, const float* weight, const GemmEpilogue& ep,
                                float* output, void* scratch, Parallel* parallel);
+void conv2d_winograd_f32__avx512f(int tile, const Conv2dParams& p, int in_h, int in_w,
+                                  const float* input, const float* weight,
+                                  const GemmEpilogue& ep, float* output, void* scratch,
+                                  Parallel* parallel);
 #endif
 
 bool conv2d_winograd_supported(const Conv2dParams& p) {
@@ -65,7 +69,13 @@ void conv2d_winograd_f32_epilogue(int tile, const Conv2dParams& p, int in_h, int
   assert(ep.residual == nullptr || ep.ldr >= int64_t(conv2d_output_size(in_h, 3, 1, p.pad_h, 1)) *
                                                  conv2d_output_size(in_w, 3, 1, p.pad_w, 1));
 #if defined(TVLITE_KERNELS_HAVE_AVX2)
+  static const bool avx512f = (cpu_features() & kCpuFeatureAvx512f) != 0;
   static const bool avx2 = (cpu_features() & kCpuFeatureAvx2) != 0;
+  if (avx512f) {
+    conv2d_winograd_f32__avx512f(tile, p, in_h, in_w, input, weight, ep, output, scratch,
+                                 parallel);
+    return;
+  }
   if (avx2) {
     conv2d_winograd_f32__avx2(tile, p, in_h, in_w, input, weight, ep, output, scratch, parallel);
     return;
