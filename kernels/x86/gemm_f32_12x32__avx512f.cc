@@ -1,6 +1,6 @@
 // AVX-512F 12x32 GEMM micro-kernel: 24 zmm accumulators (12 rows x 2 vectors of 16), 2 for B,
-// A broadcast straight from memory into the FMA. A tile at most 16 columns wide (N = 196's tail)
-// runs one vector per row. Tails of N are masked loads and stores (no scratch copy); a tile of
+// A broadcast from memory once per row and k. Narrower tiles (the tails of N) run 8, 16 or 24
+// columns per row (see tile()). Tails of N are masked loads and stores (no scratch copy); a tile of
 // fewer rows runs a loop instantiated for that many rows, so no row's work is wasted.
 // The epilogue (scale/shift, residual, ReLU) is applied to the accumulators before the single
 // store of the last K slice, in the same order as the AVX2 tile and the reference.
@@ -10,6 +10,7 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
 
+#include <algorithm>
 #include <cassert>
 
 #include "tvlite/kernels/gemm_microkernel.h"
@@ -24,62 +25,77 @@ inline __mmask16 lane_mask(int n) {  // the first n lanes (none for n <= 0, all 
   return n >= 16 ? __mmask16(0xffff) : __mmask16((1u << n) - 1u);
 }
 
-template <int R, int NV>
+// The tile's columns are H units of 8 floats: H / 2 zmm, plus one ymm when H is odd (a ymm FMA
+// costs half a zmm one on cores that split 512-bit ops, as Zen 4 does). So N = 49 runs as 32 + 24
+// columns rather than 32 + 32, and N = 196's tail of 4 as 8 rather than 16.
+template <int R, int H>
 inline void tile(int nr, int64_t kc, const float* a, int64_t lda, const float* packed_b,
                  bool accumulate, const GemmEpilogue* ep, float* c, int64_t ldc) {
-  __m512 acc[R][NV];
+  constexpr int Z = H / 2;          // zmm accumulators per row
+  constexpr bool Y = (H % 2) != 0;  // and a ymm one after them
+  __m512 acc[R][Z > 0 ? Z : 1];
+  __m256 acc_y[R];
 #pragma GCC unroll 12
   for (int r = 0; r < R; ++r) {
 #pragma GCC unroll 2
-    for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_setzero_ps();
+    for (int v = 0; v < Z; ++v) acc[r][v] = _mm512_setzero_ps();
+    if (Y) acc_y[r] = _mm256_setzero_ps();
   }
   const float* bp = packed_b;
   for (int64_t k = 0; k < kc; ++k, bp += NR) {
-    const __m512 b0 = _mm512_load_ps(bp);
-    const __m512 b1 = NV > 1 ? _mm512_load_ps(bp + 16) : b0;
+    __m512 b[Z > 0 ? Z : 1];
+#pragma GCC unroll 2
+    for (int v = 0; v < Z; ++v) b[v] = _mm512_load_ps(bp + 16 * v);
+    const __m256 by = Y ? _mm256_load_ps(bp + 16 * Z) : _mm256_setzero_ps();
 #pragma GCC unroll 12
     for (int r = 0; r < R; ++r) {
       const __m512 va = _mm512_set1_ps(a[r * lda + k]);
-      acc[r][0] = _mm512_fmadd_ps(va, b0, acc[r][0]);
-      if (NV > 1) acc[r][NV - 1] = _mm512_fmadd_ps(va, b1, acc[r][NV - 1]);
+#pragma GCC unroll 2
+      for (int v = 0; v < Z; ++v) acc[r][v] = _mm512_fmadd_ps(va, b[v], acc[r][v]);
+      if (Y) acc_y[r] = _mm256_fmadd_ps(_mm512_castps512_ps256(va), by, acc_y[r]);
     }
   }
 
-  const __mmask16 m0 = lane_mask(nr), m1 = lane_mask(nr - 16);
-  const __mmask16 mask[2] = {m0, m1};
+  // Columns [16 v, 16 v + 16) of the zmm parts, then the ymm part's 8 from 16 Z: masked, so the
+  // tail of N needs no copy. A ymm part is loaded and stored through a zmm whose upper half the
+  // mask leaves alone (AVX-512F has no masked ymm forms without AVX-512VL).
+  constexpr int V = Z + (Y ? 1 : 0);
+  __mmask16 mask[V];
+#pragma GCC unroll 3
+  for (int v = 0; v < V; ++v) mask[v] = lane_mask(std::min(nr - 16 * v, (Y && v == Z) ? 8 : 16));
 #pragma GCC unroll 12
   for (int r = 0; r < R; ++r) {
     float* cr = c + r * ldc;
-    __m512 v[NV];
-#pragma GCC unroll 2
-    for (int i = 0; i < NV; ++i) {
-      v[i] = acc[r][i];
-      if (accumulate) v[i] = _mm512_add_ps(v[i], _mm512_maskz_loadu_ps(mask[i], cr + 16 * i));
+    __m512 x[V];
+#pragma GCC unroll 3
+    for (int v = 0; v < V; ++v) {
+      x[v] = v < Z ? acc[r][v < Z ? v : 0] : _mm512_castps256_ps512(acc_y[r]);
+      if (accumulate) x[v] = _mm512_add_ps(x[v], _mm512_maskz_loadu_ps(mask[v], cr + 16 * v));
     }
     if (ep != nullptr) {
       const __m512 s = _mm512_set1_ps(ep->scale != nullptr ? ep->scale[r] : 1.0f);
       const __m512 t = _mm512_set1_ps(ep->shift != nullptr ? ep->shift[r] : 0.0f);
       const float* res = ep->residual != nullptr ? ep->residual + r * ep->ldr : nullptr;
-#pragma GCC unroll 2
-      for (int i = 0; i < NV; ++i) {
-        v[i] = _mm512_fmadd_ps(v[i], s, t);
-        if (res != nullptr) v[i] = _mm512_add_ps(v[i], _mm512_maskz_loadu_ps(mask[i], res + 16 * i));
+#pragma GCC unroll 3
+      for (int v = 0; v < V; ++v) {
+        x[v] = _mm512_fmadd_ps(x[v], s, t);
+        if (res != nullptr) x[v] = _mm512_add_ps(x[v], _mm512_maskz_loadu_ps(mask[v], res + 16 * v));
         // max(v, 0) returns its second operand (0) when v is NaN, as relu_f32_ref does.
-        if (ep->relu) v[i] = _mm512_max_ps(v[i], _mm512_setzero_ps());
+        if (ep->relu) x[v] = _mm512_max_ps(x[v], _mm512_setzero_ps());
       }
     }
-#pragma GCC unroll 2
-    for (int i = 0; i < NV; ++i) _mm512_mask_storeu_ps(cr + 16 * i, mask[i], v[i]);
+#pragma GCC unroll 3
+    for (int v = 0; v < V; ++v) _mm512_mask_storeu_ps(cr + 16 * v, mask[v], x[v]);
   }
 }
 
-template <int NV>
+template <int H>
 void rows(int mr, int nr, int64_t kc, const float* a, int64_t lda, const float* packed_b,
           bool accumulate, const GemmEpilogue* ep, float* c, int64_t ldc) {
   switch (mr) {
 #define TVLITE_ROWS(R) \
   case R:              \
-    return tile<R, NV>(nr, kc, a, lda, packed_b, accumulate, ep, c, ldc);
+    return tile<R, H>(nr, kc, a, lda, packed_b, accumulate, ep, c, ldc);
     TVLITE_ROWS(1)
     TVLITE_ROWS(2)
     TVLITE_ROWS(3)
@@ -104,10 +120,14 @@ void gemm_f32_ukernel_12x32__avx512f(int mr, int nr, int64_t kc, const float* a,
                                      const float* packed_b, bool accumulate,
                                      const GemmEpilogue* ep, float* c, int64_t ldc) {
   assert(mr >= 1 && mr <= MR && nr >= 1 && nr <= NR && kc >= 1);
-  if (nr <= 16) {
+  if (nr <= 8) {
     rows<1>(mr, nr, kc, a, lda, packed_b, accumulate, ep, c, ldc);
-  } else {
+  } else if (nr <= 16) {
     rows<2>(mr, nr, kc, a, lda, packed_b, accumulate, ep, c, ldc);
+  } else if (nr <= 24) {
+    rows<3>(mr, nr, kc, a, lda, packed_b, accumulate, ep, c, ldc);
+  } else {
+    rows<4>(mr, nr, kc, a, lda, packed_b, accumulate, ep, c, ldc);
   }
 }
 
