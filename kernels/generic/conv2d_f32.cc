@@ -111,6 +111,18 @@ void pack_conv(const void* ctx, int64_t k0, int64_t kc, int64_t j0, int64_t nc, 
   }
 }
 
+// With threads, the GEMM's B (the packed im2col of one group) is packed once and shared by the
+// row blocks (gemm_f32_packed's shared_b), when it takes at most this much scratch: that covers
+// ResNet's 28x28 and smaller stages, where the row blocks are many and the columns few.
+constexpr size_t kSharedBMaxBytes = size_t(4) << 20;
+
+size_t shared_b_bytes(const Conv2dParams& p, int64_t out_hw, int num_threads) {
+  if (num_threads <= 1) return 0;
+  const int64_t k = int64_t(p.in_channels / p.groups) * p.kernel_h * p.kernel_w;
+  const size_t bytes = gemm_f32_shared_b_bytes(gemm_f32_ukernel_default(), out_hw, k);
+  return bytes <= kSharedBMaxBytes ? bytes : 0;
+}
+
 }  // namespace
 
 size_t conv2d_f32_scratch_bytes(const Conv2dParams& p, int in_h, int in_w, int num_threads) {
@@ -124,8 +136,11 @@ size_t conv2d_f32_scratch_bytes(const Conv2dParams& p, int in_h, int in_w, int n
   // The GEMM path packs B from the input itself (ConvB): no unfolded matrix to hold. Winograd
   // needs its transformed weights and per-thread tile blocks.
   const int tile = conv2d_winograd_tile(p, in_h, in_w);
-  return tile != 0 ? conv2d_winograd_scratch_bytes(tile, p, in_h, in_w, std::max(1, num_threads))
-                   : 0;
+  if (tile != 0) return conv2d_winograd_scratch_bytes(tile, p, in_h, in_w, std::max(1, num_threads));
+  if (p.groups < 1) return 0;
+  const int oh = conv2d_output_size(in_h, p.kernel_h, p.stride_h, p.pad_h, p.dilation_h);
+  const int ow = conv2d_output_size(in_w, p.kernel_w, p.stride_w, p.pad_w, p.dilation_w);
+  return oh > 0 && ow > 0 ? shared_b_bytes(p, int64_t(oh) * ow, num_threads) : 0;
 }
 
 void conv2d_f32(const Conv2dParams& p, int in_h, int in_w, const float* input, const float* weight,
@@ -157,6 +172,12 @@ void conv2d_f32_epilogue(const Conv2dParams& p, int in_h, int in_w, const float*
     conv2d_winograd_f32_epilogue(tile, p, in_h, in_w, input, weight, ep, output, scratch, parallel);
     return;
   }
+#if !defined(TVLITE_GEMM_BACKEND_OPENBLAS)
+  // The caller's scratch is sized for parallel_threads(parallel) (the contract above).
+  float* shared_b = scratch != nullptr && shared_b_bytes(p, out_hw, parallel_threads(parallel)) > 0
+                        ? static_cast<float*>(scratch)
+                        : nullptr;
+#endif
   for (int g = 0; g < p.groups; ++g) {
     const float* in_g = input + g * cin_g * in_hw;
     const GemmDenseB dense{in_g, out_hw};
@@ -179,7 +200,7 @@ void conv2d_f32_epilogue(const Conv2dParams& p, int in_h, int in_w, const float*
                       output + c0 * out_hw, out_hw, parallel);
 #else
     gemm_f32_packed(cout_g, out_hw, k, weight + c0 * k, k, b, epg, output + c0 * out_hw, out_hw,
-                    parallel);
+                    parallel, shared_b);
 #endif
   }
 }

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cassert>
+#include <cstdint>
 
 #include "tvlite/kernels/gemm.h"
 #include "tvlite/kernels/gemm_microkernel.h"
@@ -31,6 +32,11 @@ struct GemmTask {
   float* C;
   int64_t ldc;
   int64_t mc, nc, m_blocks, n_blocks;
+  // Threaded, with a buffer: all of B packed once, shared by every block (else each block packs
+  // its own columns). Slice s (rows [s kc, s kc + kc_s)) at shared_b + s * kc * n_pad, its panel
+  // p at + p * kc_s * NR.
+  float* shared_b = nullptr;
+  int64_t n_pad = 0;  // N rounded up to whole panels
   std::atomic<int64_t> next{0};  // threaded: the next block to take
 };
 
@@ -61,6 +67,13 @@ void pack_dense(const void* ctx, int64_t k0, int64_t kc, int64_t j0, int64_t nc,
   }
 }
 
+// Packs slice `slice`, columns [j0, j0 + nc) of B into the shared buffer.
+void pack_shared(const GemmTask& t, int64_t slice, int64_t j0, int64_t nc) {
+  const int64_t k0 = slice * t.kc, kc = std::min(t.kc, t.K - k0);
+  float* dst = t.shared_b + slice * t.kc * t.n_pad + (j0 / t.uk->nr) * kc * t.uk->nr;
+  t.b.pack(t.b.ctx, k0, kc, j0, nc, t.uk->nr, dst);
+}
+
 // C[m0:m1, n0:n1] over the whole of K. The epilogue runs in the micro-kernel on the last slice.
 void gemm_block(const GemmTask& t, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
   const int MR = t.uk->mr, NR = t.uk->nr;
@@ -70,14 +83,21 @@ void gemm_block(const GemmTask& t, int64_t m0, int64_t m1, int64_t n0, int64_t n
     const int64_t kc = std::min(t.kc, t.K - k0);
     const bool accumulate = k0 > 0;
     const bool last = k0 + kc == t.K;
+    const float* shared =
+        t.shared_b != nullptr ? t.shared_b + (k0 / t.kc) * t.kc * t.n_pad : nullptr;
     for (int64_t jb = n0; jb < n1; jb += kNcPack) {
       const int64_t ncb = std::min(kNcPack, n1 - jb);
       const int64_t panels = (ncb + NR - 1) / NR;
-      t.b.pack(t.b.ctx, k0, kc, jb, ncb, NR, packed_b);
+      const float* packed = packed_b;
+      if (shared != nullptr) {
+        packed = shared + (jb / NR) * kc * NR;  // jb is a whole number of panels
+      } else {
+        t.b.pack(t.b.ctx, k0, kc, jb, ncb, NR, packed_b);
+      }
       for (int64_t pnl = 0; pnl < panels; ++pnl) {
         const int64_t j0 = jb + pnl * NR;
         const int nr = int(std::min<int64_t>(NR, n1 - j0));
-        const float* panel = packed_b + pnl * kc * NR;
+        const float* panel = packed + pnl * kc * NR;
         for (int64_t i0 = m0; i0 < m1; i0 += MR) {
           const int mr = int(std::min<int64_t>(MR, m1 - i0));
           GemmEpilogue tile;
@@ -118,6 +138,16 @@ void gemm_dynamic(void* ctx, int64_t /*begin*/, int64_t /*end*/, int /*thread_in
   }
 }
 
+// Threaded packing of the shared B: one task per (K slice, kNcPack columns).
+void gemm_pack_shared(void* ctx, int64_t begin, int64_t end, int /*thread_index*/) {
+  const GemmTask& t = *static_cast<const GemmTask*>(ctx);
+  const int64_t chunks = (t.N + kNcPack - 1) / kNcPack;
+  for (int64_t task = begin; task < end; ++task) {
+    const int64_t slice = task / chunks, j0 = (task % chunks) * kNcPack;
+    pack_shared(t, slice, j0, std::min(kNcPack, t.N - j0));
+  }
+}
+
 int64_t round_up(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
 
 // The K slice of a micro-kernel: 256, or less for a panel wider than 16 floats (the 32-wide
@@ -129,9 +159,14 @@ int64_t ceil_div(int64_t x, int64_t m) { return (x + m - 1) / m; }
 
 }  // namespace
 
+size_t gemm_f32_shared_b_bytes(const GemmUkernel& uk, int64_t N, int64_t K) {
+  if (N <= 0 || K <= 0) return 0;
+  return size_t(K) * size_t(round_up(N, uk.nr)) * sizeof(float);
+}
+
 void gemm_f32_packed_with(const GemmUkernel& uk, int64_t M, int64_t N, int64_t K,
                           const float* A, int64_t lda, const GemmB& b, const GemmEpilogue& ep,
-                          float* C, int64_t ldc, Parallel* parallel) {
+                          float* C, int64_t ldc, Parallel* parallel, float* shared_b) {
   assert(M >= 0 && N >= 0 && K >= 0);
   assert(lda >= K && ldc >= N && b.pack != nullptr);
   assert(ep.residual == nullptr || ep.ldr >= N);
@@ -180,6 +215,15 @@ void gemm_f32_packed_with(const GemmUkernel& uk, int64_t M, int64_t N, int64_t K
     t.mc = ceil_div(m_tiles, m_blocks) * uk.mr;
     t.m_blocks = ceil_div(M, t.mc);
   }
+  if (shared_b != nullptr && t.m_blocks > 1) {
+    // Several row blocks would each pack the same columns: pack all of B once, in parallel,
+    // then every block reads it (two passes of the pool: the second starts when all have packed).
+    assert(reinterpret_cast<uintptr_t>(shared_b) % 64 == 0);
+    t.shared_b = shared_b;
+    t.n_pad = round_up(N, uk.nr);
+    const int64_t tasks = ceil_div(K, t.kc) * ceil_div(N, kNcPack);
+    parallel_run(parallel, tasks, gemm_pack_shared, &t);
+  }
   parallel_run(parallel, std::min<int64_t>(threads, t.m_blocks * t.n_blocks), gemm_dynamic, &t);
 }
 
@@ -194,8 +238,10 @@ void gemm_f32_epilogue_with(const GemmUkernel& uk, int64_t M, int64_t N, int64_t
 GemmB gemm_f32_b_dense(const GemmDenseB* dense) { return GemmB{pack_dense, dense}; }
 
 void gemm_f32_packed(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const GemmB& b,
-                     const GemmEpilogue& ep, float* C, int64_t ldc, Parallel* parallel) {
-  gemm_f32_packed_with(gemm_f32_ukernel_default(), M, N, K, A, lda, b, ep, C, ldc, parallel);
+                     const GemmEpilogue& ep, float* C, int64_t ldc, Parallel* parallel,
+                     float* shared_b) {
+  gemm_f32_packed_with(gemm_f32_ukernel_default(), M, N, K, A, lda, b, ep, C, ldc, parallel,
+                       shared_b);
 }
 
 void gemm_f32_with(const GemmUkernel& uk, int64_t M, int64_t N, int64_t K, const float* A,

@@ -32,6 +32,8 @@ class GemmTester {
   GemmTester& k(int64_t v) { k_ = v; return *this; }
   GemmTester& pad(int64_t v) { pad_ = v; return *this; }  // leading dims = width + pad
   GemmTester& bias(bool v) { bias_ = v; return *this; }
+  // Through gemm_f32_packed_with with a shared packed B (packed once for all row blocks).
+  GemmTester& shared(bool v) { shared_ = v; return *this; }
 
   void test(const k::GemmUkernel& uk, k::Parallel* parallel) const {
     const int64_t lda = k_ + pad_, ldb = n_ + pad_, ldc = n_ + 2 * pad_;
@@ -44,9 +46,19 @@ class GemmTester {
     const auto aa = abs_of(a), ab = abs_of(b), abias = abs_of(bias);
     k::gemm_f32_ref(m_, n_, k_, aa.data(), lda, ab.data(), ldb, bias_ ? abias.data() : nullptr,
                     mag.data(), ldc);
-    k::gemm_f32_with(uk, m_, n_, k_, a.data(), lda, b.data(), ldb, bp, got.data(), ldc, parallel);
+    if (shared_) {
+      k::GemmEpilogue ep;
+      ep.shift = bp;
+      const k::GemmDenseB dense{b.data(), ldb};
+      AlignedBuffer buf(k::gemm_f32_shared_b_bytes(uk, n_, k_));
+      k::gemm_f32_packed_with(uk, m_, n_, k_, a.data(), lda, k::gemm_f32_b_dense(&dense), ep,
+                              got.data(), ldc, parallel, static_cast<float*>(buf.ptr));
+    } else {
+      k::gemm_f32_with(uk, m_, n_, k_, a.data(), lda, b.data(), ldb, bp, got.data(), ldc,
+                       parallel);
+    }
     INFO(std::string(uk.name) << " M=" << m_ << " N=" << n_ << " K=" << k_ << " pad=" << pad_
-                 << " threads=" << k::parallel_threads(parallel));
+                 << " threads=" << k::parallel_threads(parallel) << " shared B " << shared_);
     for (int64_t i = 0; i < m_; ++i) {
       // Padding columns of C are never written.
       for (int64_t j = n_; j < ldc; ++j) REQUIRE(got[i * ldc + j] == -7.0f);
@@ -57,6 +69,7 @@ class GemmTester {
  private:
   int64_t m_ = 1, n_ = 1, k_ = 1, pad_ = 0;
   bool bias_ = true;
+  bool shared_ = false;
 };
 
 std::vector<k::GemmUkernel> ukernels() {
@@ -102,6 +115,7 @@ TEST_CASE("gemm_f32 matches the reference over tile edges, tails and leading dim
         GemmTester().m(m).n(n).k(67).pad(1).test(uk, &three);
         ThreadParallel two(2);
         GemmTester().m(m).n(n).k(33).pad(0).bias(false).test(uk, &two);
+        GemmTester().m(m).n(n).k(m % 2 ? 300 : 67).pad(1).shared(true).test(uk, &three);
       }
     }
     GemmTester().m(5).n(7).k(0).test(uk, &three);  // K = 0: C = bias

@@ -2,6 +2,7 @@
 // gemm_f32 uses the best micro-kernel for this CPU, chosen once; tests and benchmarks can run
 // every available one through gemm_f32_with().
 #pragma once
+#include <cstddef>
 #include <cstdint>
 
 #include "tvlite/kernels/gemm.h"
@@ -86,10 +87,17 @@ void gemm_f32_epilogue_with(const GemmUkernel& ukernel, int64_t M, int64_t N, in
                             const float* A, int64_t lda, const float* B, int64_t ldb,
                             const GemmEpilogue& ep, float* C, int64_t ldc, Parallel* parallel);
 // The general form: B produced panel by panel by `b` (see GemmB).
+// shared_b (optional; 64-byte aligned, gemm_f32_shared_b_bytes of this micro-kernel): with
+// several threads and several row blocks, B is packed once into it, in parallel, and shared by
+// every block, instead of each block packing its own columns (a convolution's B, packed from the
+// image, costs as much as a quarter of a 7x7-stage GEMM when packed six times over).
 void gemm_f32_packed_with(const GemmUkernel& ukernel, int64_t M, int64_t N, int64_t K,
                           const float* A, int64_t lda, const GemmB& b, const GemmEpilogue& ep,
-                          float* C, int64_t ldc, Parallel* parallel);
+                          float* C, int64_t ldc, Parallel* parallel, float* shared_b = nullptr);
 void gemm_f32_packed(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const GemmB& b,
-                     const GemmEpilogue& ep, float* C, int64_t ldc, Parallel* parallel);
+                     const GemmEpilogue& ep, float* C, int64_t ldc, Parallel* parallel,
+                     float* shared_b = nullptr);
+// Bytes of a shared packed B for an N-column, K-deep B and this micro-kernel.
+size_t gemm_f32_shared_b_bytes(const GemmUkernel& ukernel, int64_t N, int64_t K);
 
 }  // namespace tvlite::kernels
