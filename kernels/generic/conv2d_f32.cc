@@ -116,7 +116,7 @@ void pack_conv(const void* ctx, int64_t k0, int64_t kc, int64_t j0, int64_t nc, 
 // ResNet's 28x28 and smaller stages, where the row blocks are many and the columns few.
 constexpr size_t kSharedBMaxBytes = size_t(4) << 20;
 
-size_t shared_b_bytes(const Conv2dParams& p, int64_t out_hw, int num_threads) {
+[[maybe_unused]] size_t shared_b_bytes(const Conv2dParams& p, int64_t out_hw, int num_threads) {
   if (num_threads <= 1) return 0;
   const int64_t k = int64_t(p.in_channels / p.groups) * p.kernel_h * p.kernel_w;
   const size_t bytes = gemm_f32_shared_b_bytes(gemm_f32_ukernel_default(), out_hw, k);
@@ -126,21 +126,22 @@ size_t shared_b_bytes(const Conv2dParams& p, int64_t out_hw, int num_threads) {
 }  // namespace
 
 size_t conv2d_f32_scratch_bytes(const Conv2dParams& p, int in_h, int in_w, int num_threads) {
-#if defined(TVLITE_GEMM_BACKEND_OPENBLAS)
-  // A dense BLAS needs B written out: the unfolded matrix of one group (reused by each).
-  if (is_pointwise(p) || p.groups < 1) return 0;
-  const int oh = conv2d_output_size(in_h, p.kernel_h, p.stride_h, p.pad_h, p.dilation_h);
-  const int ow = conv2d_output_size(in_w, p.kernel_w, p.stride_w, p.pad_w, p.dilation_w);
-  return oh > 0 && ow > 0 ? im2col_f32_bytes(p, oh, ow) : 0;
-#endif
-  // The GEMM path packs B from the input itself (ConvB): no unfolded matrix to hold. Winograd
-  // needs its transformed weights and per-thread tile blocks.
-  const int tile = conv2d_winograd_tile(p, in_h, in_w);
-  if (tile != 0) return conv2d_winograd_scratch_bytes(tile, p, in_h, in_w, std::max(1, num_threads));
   if (p.groups < 1) return 0;
   const int oh = conv2d_output_size(in_h, p.kernel_h, p.stride_h, p.pad_h, p.dilation_h);
   const int ow = conv2d_output_size(in_w, p.kernel_w, p.stride_w, p.pad_w, p.dilation_w);
-  return oh > 0 && ow > 0 ? shared_b_bytes(p, int64_t(oh) * ow, num_threads) : 0;
+  if (oh <= 0 || ow <= 0) return 0;
+#if defined(TVLITE_GEMM_BACKEND_OPENBLAS)
+  // A dense BLAS needs B written out: the unfolded matrix of one group (reused by each).
+  (void)num_threads;
+  return is_pointwise(p) ? 0 : im2col_f32_bytes(p, oh, ow);
+#else
+  // The GEMM path packs B from the input itself (ConvB): no unfolded matrix to hold, only, with
+  // threads, the packed B they share. Winograd needs its transformed weights and per-thread
+  // tile blocks.
+  const int tile = conv2d_winograd_tile(p, in_h, in_w);
+  if (tile != 0) return conv2d_winograd_scratch_bytes(tile, p, in_h, in_w, std::max(1, num_threads));
+  return shared_b_bytes(p, int64_t(oh) * ow, num_threads);
+#endif
 }
 
 void conv2d_f32(const Conv2dParams& p, int in_h, int in_w, const float* input, const float* weight,
