@@ -301,13 +301,19 @@ void run(const Conv2dParams& p, int in_h, int in_w, const float* input, const fl
   t.u = static_cast<float*>(scratch);
   t.blocks = t.u + kPositions<M> * t.g.cout * t.g.cin;
   run_range(parallel, t.g.cout, transform_weights<M>, &t);
-  // One thread: blocks of kBlockTiles. More: at least 4 blocks per thread, in whole vectors of 8
-  // tiles, so that the last blocks even the threads out.
+  // One thread: blocks of kBlockTiles. More: up to 4 blocks per thread, in whole vectors of 8
+  // tiles, so that the last blocks even the threads out; but no block under 16 tiles, because
+  // every block streams all of U (P x C_out x C_in floats: 2.4 MB at 128 channels) through its
+  // GEMMs. With few tiles (28x28: 49) that means one block per thread, split evenly (25 + 24),
+  // not 8-tile blocks: those made 2 threads no faster than 1 there.
   const int threads = parallel == nullptr ? 1 : parallel->num_threads();
   t.block_tiles = kBlockTiles;
   if (threads > 1) {
-    const int64_t want = (t.g.tiles + 4 * threads - 1) / (4 * threads);
-    t.block_tiles = imin(kBlockTiles, (want + 7) / 8 * 8);
+    int64_t per_thread = 4;
+    while (per_thread > 1 && (t.g.tiles + threads * per_thread - 1) / (threads * per_thread) < 16)
+      --per_thread;
+    const int64_t want = (t.g.tiles + threads * per_thread - 1) / (threads * per_thread);
+    t.block_tiles = imin(kBlockTiles, per_thread > 1 ? (want + 7) / 8 * 8 : want);
   }
   t.num_blocks = (t.g.tiles + t.block_tiles - 1) / t.block_tiles;
   run_range(parallel, imin(threads, t.num_blocks), run_blocks<M>, &t);
