@@ -219,6 +219,7 @@ void gemm_f32_packed_with(const GemmUkernel& uk, int64_t M, int64_t N, int64_t K
     // Several row blocks would each pack the same columns: pack all of B once, in parallel,
     // then every block reads it (two passes of the pool: the second starts when all have packed).
     assert(reinterpret_cast<uintptr_t>(shared_b) % 64 == 0);
+    assert(kNcPack % uk.nr == 0);  // every pack and block starts on a whole panel
     t.shared_b = shared_b;
     t.n_pad = round_up(N, uk.nr);
     const int64_t tasks = ceil_div(K, t.kc) * ceil_div(N, kNcPack);
