@@ -118,6 +118,7 @@ Args parse(int argc, const char* const* argv, bool* help) {
     } else if (arg == "--to-pth") {
       a.to_pth = next();
     } else if (arg == "--prefix") {
+      if (a.prefix_given) throw ExportError("--prefix given twice; a file is exported one module at a time");
       a.prefix = next();
       a.prefix_given = true;
     } else if (arg == "--labels") {
@@ -238,7 +239,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   if (!a.labels.empty()) a.in.labels = read_labels(a.labels);
   StateDict sd = read_model_file(a.input);
   size_t dropped = 0;
-  if (a.prefix_given) sd = select_prefix(std::move(sd), a.prefix, &dropped);
+  if (a.prefix_given) sd = select_prefix(std::move(sd), a.prefix, &dropped, &a.prefix);
   schema::ArchConfig arch = detect_arch(sd, a.arch);
   std::vector<std::string> problems = check_state_dict(sd, arch);
   if (!problems.empty()) {

@@ -175,11 +175,14 @@ ArchConfig detect_arch(const StateDict& sd, const std::string& arch_name) {
     return a;
   }
   if (f0 && find("classifier.0.weight")) return detect_vgg(by_name, sd);
+  // A network kept inside a module is named as such, not guessed at from the key names.
   std::string nested;
   for (const std::string& p : model_prefixes(sd))
     nested += "\nthe keys under '" + p + "' look like a network tvlite knows: pass --prefix " + p;
+  const std::string guess =
+      nested.empty() ? hint(sd) : "a module that holds a network tvlite knows (below)";
   throw ExportError("cannot recognise the architecture: the first keys are " + first_keys(sd) +
-                    "; they suggest " + hint(sd) + nested + "\nsupported architectures: " +
+                    "; they suggest " + guess + nested + "\nsupported architectures: " +
                     schema::supported_arch_names() + " (pass --arch NAME to force one)");
 }
 

@@ -25,10 +25,35 @@ std::vector<std::string> model_prefixes(const StateDict& sd) {
   return out;
 }
 
-StateDict select_prefix(StateDict sd, const std::string& module, size_t* dropped) {
+namespace {
+
+bool any_starts_with(const StateDict& sd, const std::string& prefix) {
+  for (const Tensor& t : sd)
+    if (t.name.compare(0, prefix.size(), prefix) == 0) return true;
+  return false;
+}
+
+}  // namespace
+
+StateDict select_prefix(StateDict sd, const std::string& module, size_t* dropped,
+                        std::string* used) {
   if (module.empty() || module == ".")
     throw ExportError("--prefix needs a module name, such as backbone.");
-  const std::string prefix = module.back() == '.' ? module : module + ".";
+  std::string prefix = module.back() == '.' ? module : module + ".";
+  // The readers strip a `module.` / `model.` that every key shares (DataParallel, Lightning):
+  // a prefix copied from the file as it is ("model.backbone.") then names what is left.
+  const std::string given = prefix;
+  for (int round = 0; round < 2 && !any_starts_with(sd, prefix); ++round) {
+    for (const char* wrapper : {"module.", "model."}) {
+      const std::string w = wrapper;
+      if (prefix.size() > w.size() && prefix.compare(0, w.size(), w) == 0) {
+        prefix.erase(0, w.size());
+        break;
+      }
+    }
+  }
+  if (!any_starts_with(sd, prefix)) prefix = given;
+  if (used != nullptr) *used = prefix;
   StateDict kept;
   for (Tensor& t : sd) {
     if (t.name.compare(0, prefix.size(), prefix) != 0) continue;

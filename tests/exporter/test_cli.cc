@@ -157,6 +157,10 @@ TEST_CASE("checkpoints, prefixes and the traps export the same tensors") {
     export_and_check("backbone_in_module", "resnet18", "resnet18", 1000, ".pth",
                      {"--prefix", "backbone."});
   }
+  SUBCASE("--prefix as the file spells it, with the `model.` every key shares") {
+    export_and_check("model_backbone", "resnet18", "resnet18", 1000, ".pth",
+                     {"--prefix", "model.backbone."});
+  }
   SUBCASE("--prefix names a module: the trailing dot is optional") {
     export_and_check("backbone_in_module", "resnet18", "resnet18", 1000, ".pth",
                      {"--prefix=backbone"});
@@ -288,6 +292,11 @@ TEST_CASE("every failure: exit 1, error: lines, no output file") {
     expect_failure({fixture("backbone_in_module.pth"), "-o", out}, out,
                    "the keys under 'backbone.' look like a network tvlite knows: pass --prefix "
                    "backbone.");
+  }
+  SUBCASE("--prefix twice") {
+    expect_failure({fixture("backbone_in_module.pth"), "-o", out, "--prefix", "head.", "--prefix",
+                    "backbone."},
+                   out, "--prefix given twice");
   }
   SUBCASE("--prefix naming no key") {
     expect_failure({fixture("backbone_in_module.pth"), "-o", out, "--prefix", "encoder."}, out,

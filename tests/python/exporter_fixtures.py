@@ -98,6 +98,8 @@ def main():
     wrapped_sd["head.weight"] = torch.randn(128, 1000)
     wrapped_sd["head.bias"] = torch.randn(128)
     save(outdir, "backbone_in_module", {"epoch": 9, "state_dict": wrapped_sd})
+    # The same under a Lightning module's own `model.` (every key: the reader strips it).
+    save(outdir, "model_backbone", collections.OrderedDict(("model." + k, v) for k, v in wrapped_sd.items()))
     # TorchScript archive of the same weights (TRAPS 6).
     torch.jit.script(m18).save(os.path.join(outdir, "resnet18_script.pt"))
     # The legacy (non-zip) container of the same weights (TRAPS 6).
