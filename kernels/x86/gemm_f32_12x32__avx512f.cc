@@ -7,7 +7,9 @@
 // Compiled with -mavx512f for this file only; called only when cpu_features() has AVX512F.
 // GCC 12 warns that _mm512_max_ps's _mm512_undefined_ps() pass-through "may be used
 // uninitialized": the intrinsic's own placeholder, never read (the mask is all ones).
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #include <immintrin.h>
 
 #include <algorithm>
@@ -18,7 +20,8 @@
 namespace tvlite::kernels {
 namespace {
 
-constexpr int MR = 12, NR = 32;
+[[maybe_unused]] constexpr int MR = 12;  // the tile's rows (asserted)
+constexpr int NR = 32;
 
 inline __mmask16 lane_mask(int n) {  // the first n lanes (none for n <= 0, all for n >= 16)
   if (n <= 0) return 0;
