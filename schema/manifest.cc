@@ -103,15 +103,7 @@ class Walker {
   void append(const char* a) {
     while (*a && len_ + 1 < sizeof name_) name_[len_++] = *a++;
   }
-  void append(int64_t v) {
-    char digits[24];
-    int n = 0;
-    do {
-      digits[n++] = char('0' + v % 10);
-      v /= 10;
-    } while (v > 0 && n < 23);
-    while (n > 0 && len_ + 1 < sizeof name_) name_[len_++] = digits[--n];
-  }
+  void append(int64_t v) { len_ = append_decimal(v, name_, len_, sizeof name_); }
   size_t mark() const { return len_; }
   void reset(size_t mark) { len_ = mark; }
 
@@ -321,6 +313,17 @@ std::vector<ManifestEntry> arch_manifest(const ArchConfig& arch) {
       },
       &m);
   return m;
+}
+
+size_t append_decimal(int64_t v, char* out, size_t len, size_t capacity) {
+  char digits[24];
+  int n = 0;
+  do {
+    digits[n++] = char('0' + v % 10);
+    v /= 10;
+  } while (v > 0 && n < 23);
+  while (n > 0 && len + 1 < capacity) out[len++] = digits[--n];
+  return len;
 }
 
 }  // namespace tvlite::schema

@@ -1,6 +1,7 @@
 #include "graph_builder.h"
 
 #include "tvlite/kernels/batch_norm.h"
+#include "tvlite/schema/manifest.h"
 
 namespace tvlite::detail {
 namespace {
@@ -15,13 +16,7 @@ Name& Name::append(std::string_view s) {
 }
 
 Name& Name::num(int64_t v) {
-  char digits[24];
-  int n = 0;
-  do {
-    digits[n++] = char('0' + v % 10);
-    v /= 10;
-  } while (v > 0 && n < 23);
-  while (n > 0 && n_ + 1 < sizeof s_) s_[n_++] = digits[--n];
+  n_ = schema::append_decimal(v, s_, n_, sizeof s_);
   return *this;
 }
 

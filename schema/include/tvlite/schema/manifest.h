@@ -76,4 +76,9 @@ using ManifestVisitor = bool (*)(void* ctx, std::string_view name, const int64_t
 // visitor stopped it.
 bool visit_manifest(const ArchView& arch, ManifestVisitor visit, void* ctx);
 
+// Writes the decimal digits of v (>= 0) at out[len], keeping len below capacity (one byte is left
+// for the caller's terminator); returns the new length. No allocation, no stdio: tensor names are
+// built this way by the manifest and by the runtime's graph builder, on bare metal too.
+size_t append_decimal(int64_t v, char* out, size_t len, size_t capacity);
+
 }  // namespace tvlite::schema
