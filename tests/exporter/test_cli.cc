@@ -293,6 +293,12 @@ TEST_CASE("every failure: exit 1, error: lines, no output file") {
                    "the keys under 'backbone.' look like a network tvlite knows: pass --prefix "
                    "backbone.");
   }
+  SUBCASE("--prefix with no module name") {
+    expect_failure({fixture("backbone_in_module.pth"), "-o", out, "--prefix", ""}, out,
+                   "--prefix needs a module name");
+    expect_failure({fixture("backbone_in_module.pth"), "-o", out, "--prefix=."}, out,
+                   "--prefix needs a module name");
+  }
   SUBCASE("--prefix twice") {
     expect_failure({fixture("backbone_in_module.pth"), "-o", out, "--prefix", "head.", "--prefix",
                     "backbone."},
