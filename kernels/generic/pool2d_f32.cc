@@ -1,7 +1,9 @@
 // Fast pooling. Max pooling runs the interior of the output without bounds checks and falls back
-// to the reference's checked loop only at the border; adaptive average pooling specialises the
+// to the reference's checked loop only at the border (the 3-wide, stride-2 window of ResNet and
+// AlexNet runs four outputs at a time); adaptive average pooling specialises the
 // global case (ResNet's last pool) and otherwise is the reference.
 #include <cassert>
+#include <cstring>
 #include <limits>
 
 #include "tvlite/kernels/pool2d.h"
@@ -19,6 +21,50 @@ void interior(int in, int out, int kernel, int stride, int pad, int dilation, in
   if (*lo > *hi) *lo = *hi;
 }
 
+// max(m, v) as the reference takes it: v when v is greater or NaN (NaN propagates).
+inline float max_nan(float m, float v) { return (v > m || v != v) ? v : m; }
+
+constexpr int kMaxRows = 8;  // window heights the 3-wide, stride-2 path takes
+
+typedef float v4f __attribute__((vector_size(16)));
+typedef int v4i __attribute__((vector_size(16)));
+
+inline v4f load4(const float* p) {
+  v4f v;
+  std::memcpy(&v, p, sizeof(v));
+  return v;
+}
+inline v4f max_nan4(v4f m, v4f v) { return ((v > m) | (v != v)) ? v : m; }  // max_nan per lane
+
+// out[ox] = max over rows r of row_r[x], row_r[x + 1], row_r[x + 2], x = 2 ox - pad, for ox in
+// [lo, hi) (where x >= 0) and rows[0..kh): a 3-wide, stride-2 window, four outputs at a time from the even and odd lanes
+// of 8 + 8 loaded floats per row (the general loop's runtime stride made every load a scalar
+// gather). Reads row_r[2 lo - pad] to row_r[2 hi - pad], as the scalar loop does: the vector loop
+// stops where its loads would go past that.
+void max3_stride2(const float* const* rows, int kh, int pad, int lo, int hi, float* out) {
+  constexpr float kLowest = -std::numeric_limits<float>::infinity();
+  int ox = lo;
+  for (; ox + 4 <= hi && 2 * ox + 9 <= 2 * hi; ox += 4) {
+    v4f m = {kLowest, kLowest, kLowest, kLowest};
+    for (int ky = 0; ky < kh; ++ky) {
+      const float* r = rows[ky] + (2 * int64_t(ox) - pad);
+      const v4f a = load4(r), b = load4(r + 4), c = load4(r + 2), d = load4(r + 6);
+      m = max_nan4(m, __builtin_shufflevector(a, b, 0, 2, 4, 6));  // r[0], r[2], r[4], r[6]
+      m = max_nan4(m, __builtin_shufflevector(a, b, 1, 3, 5, 7));  // r[1], r[3], ...
+      m = max_nan4(m, __builtin_shufflevector(c, d, 0, 2, 4, 6));  // r[2], r[4], ...
+    }
+    std::memcpy(out + ox, &m, sizeof(m));
+  }
+  for (; ox < hi; ++ox) {
+    float m = kLowest;
+    for (int ky = 0; ky < kh; ++ky) {
+      const float* r = rows[ky] + (2 * int64_t(ox) - pad);
+      m = max_nan(max_nan(max_nan(m, r[0]), r[1]), r[2]);
+    }
+    out[ox] = m;
+  }
+}
+
 struct MaxPoolTask {
   const MaxPool2dParams* p;
   int in_h, in_w, out_h, out_w;
@@ -33,6 +79,8 @@ void max_pool_channels(void* ctx, int64_t c0, int64_t c1, int /*thread_index*/) 
   const MaxPool2dParams& p = *t.p;
   const int in_h = t.in_h, in_w = t.in_w, out_h = t.out_h, out_w = t.out_w;
   const int y_lo = t.y_lo, y_hi = t.y_hi, x_lo = t.x_lo, x_hi = t.x_hi;
+  const bool three_by_two =
+      p.kernel_w == 3 && p.stride_w == 2 && p.dilation_w == 1 && p.kernel_h <= kMaxRows;
   for (int64_t c = c0; c < c1; ++c) {
     const float* in_c = t.input + c * in_h * in_w;
     float* out_c = t.output + c * out_h * out_w;
@@ -42,16 +90,26 @@ void max_pool_channels(void* ctx, int64_t c0, int64_t c1, int /*thread_index*/) 
       if (y_inside && x_lo < x_hi) {
         // The row's interior, tap by tap: a loop along ox the compiler vectorizes (a select
         // keeps NaN propagating, as the reference's `v > m || v != v`).
-        for (int ox = x_lo; ox < x_hi; ++ox) out_row[ox] = -std::numeric_limits<float>::infinity();
         const int iy0 = oy * p.stride_h - p.pad_h;
-        for (int ky = 0; ky < p.kernel_h; ++ky) {
-          const float* row = in_c + int64_t(iy0 + ky * p.dilation_h) * in_w;
-          for (int kx = 0; kx < p.kernel_w; ++kx) {
-            const int64_t off = int64_t(kx) * p.dilation_w - p.pad_w;  // >= -ox*stride inside
-            const int sw = p.stride_w;
-            for (int ox = x_lo; ox < x_hi; ++ox) {
-              const float v = row[int64_t(ox) * sw + off], m = out_row[ox];
-              out_row[ox] = (v > m || v != v) ? v : m;
+        if (three_by_two) {  // ResNet's and AlexNet's pools: the whole window in registers
+          const float* rows[kMaxRows];
+          for (int ky = 0; ky < p.kernel_h; ++ky) {
+            rows[ky] = in_c + int64_t(iy0 + ky * p.dilation_h) * in_w;
+          }
+          max3_stride2(rows, p.kernel_h, p.pad_w, x_lo, x_hi, out_row);
+        } else {
+          for (int ox = x_lo; ox < x_hi; ++ox) {
+            out_row[ox] = -std::numeric_limits<float>::infinity();
+          }
+          for (int ky = 0; ky < p.kernel_h; ++ky) {
+            const float* row = in_c + int64_t(iy0 + ky * p.dilation_h) * in_w;
+            for (int kx = 0; kx < p.kernel_w; ++kx) {
+              const int64_t off = int64_t(kx) * p.dilation_w - p.pad_w;  // >= -ox*stride inside
+              const int sw = p.stride_w;
+              for (int ox = x_lo; ox < x_hi; ++ox) {
+                const float v = row[int64_t(ox) * sw + off], m = out_row[ox];
+                out_row[ox] = (v > m || v != v) ? v : m;
+              }
             }
           }
         }

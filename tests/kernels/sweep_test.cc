@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include <cmath>
+#include <cstring>
 #include <vector>
 
 #include "kernel_test_util.h"
@@ -270,6 +271,43 @@ TEST_CASE("max_pool2d_f32 matches the reference over kernels, strides, pads, dil
     }
   }
   CHECK(tested > 100);
+}
+
+// The 3-wide, stride-2 window (ResNet's 3x3/2 pad 1, AlexNet's 3x3/2) has a vector path: every
+// width from 1 to 40 (vector tails), pads 0 and 1, window heights 1 to 3, ceil mode, and NaNs,
+// which must come out as the reference's (the same NaN: compared bit for bit).
+TEST_CASE("max_pool2d_f32's 3-wide, stride-2 path matches the reference bit for bit, NaNs too") {
+  int tested = 0;
+  for (int kh : {1, 2, 3}) {
+    for (int pad : {0, 1}) {
+      for (bool ceil_mode : {false, true}) {
+        for (int w = 1; w <= 40; ++w) {
+          const int h = 3 + w % 5;
+          k::MaxPool2dParams p;
+          p.kernel_h = kh, p.kernel_w = 3;
+          p.stride_h = 2, p.stride_w = 2;
+          p.pad_h = kh == 1 ? 0 : pad, p.pad_w = pad;
+          p.ceil_mode = ceil_mode;
+          const int oh = k::max_pool2d_output_size(h, p.kernel_h, 2, p.pad_h, 1, ceil_mode);
+          const int ow = k::max_pool2d_output_size(w, 3, 2, p.pad_w, 1, ceil_mode);
+          if (oh <= 0 || ow <= 0) continue;
+          auto x = random_floats(size_t(2) * h * w, uint32_t(w * 7 + kh));
+          // NaNs with distinct payloads, at positions that fall in vector lanes and tails.
+          for (size_t i = size_t(w % 3); i < x.size(); i += 11) {
+            uint32_t bits = 0x7fc00000u | uint32_t(i & 0xffff);
+            std::memcpy(&x[i], &bits, sizeof(bits));
+          }
+          std::vector<float> ref(size_t(2) * oh * ow), got(ref.size(), 1.0f);
+          k::max_pool2d_f32_ref(p, 2, h, w, x.data(), ref.data());
+          k::max_pool2d_f32(p, 2, h, w, x.data(), got.data());
+          INFO("kh=" << kh << " pad=" << pad << " ceil=" << ceil_mode << " h=" << h << " w=" << w);
+          CHECK(std::memcmp(got.data(), ref.data(), ref.size() * sizeof(float)) == 0);
+          ++tested;
+        }
+      }
+    }
+  }
+  CHECK(tested > 200);
 }
 
 TEST_CASE("adaptive_avg_pool2d_f32, batch_norm_f32, relu and add match their references") {
