@@ -18,6 +18,41 @@ bool is_pointwise(const Conv2dParams& p) {
          p.pad_h == 0 && p.pad_w == 0;
 }
 
+// A strided 1x1 unpadded conv (ResNet's downsample) whose output is large: the input's every
+// stride-th pixel, copied once into a dense [C_in/g x out_h*out_w] matrix, is the GEMM's B as for
+// a pointwise conv. The implicit im2col gathers it with a stride, for every block of rows when
+// N is past the GEMM's one-block limit (256 columns): ResNet-50's layer2 downsample (N = 784)
+// took 3.4-3.6 ms in the model and 3.0 subsampled (ONNX Runtime: 2.1). Where B is packed once
+// anyway (layer3 and layer4, N = 196 and 49), the copy only adds a pass.
+constexpr int64_t kSubsampleMinColumns = 257;
+
+[[maybe_unused]] bool subsamples(const Conv2dParams& p, int64_t out_hw) {
+  return p.kernel_h == 1 && p.kernel_w == 1 && p.pad_h == 0 && p.pad_w == 0 &&
+         (p.stride_h > 1 || p.stride_w > 1) && out_hw >= kSubsampleMinColumns;
+}
+
+struct SubsampleTask {
+  const Conv2dParams* p;
+  const float* input;
+  int in_h, in_w, out_h, out_w;
+  float* dst;
+};
+
+// Channels [c0, c1) of the subsampled input.
+void subsample_channels(void* ctx, int64_t c0, int64_t c1, int /*thread_index*/) {
+  const SubsampleTask& t = *static_cast<const SubsampleTask*>(ctx);
+  const int sh = t.p->stride_h, sw = t.p->stride_w;
+  for (int64_t c = c0; c < c1; ++c) {
+    const float* in = t.input + c * t.in_h * t.in_w;
+    float* out = t.dst + c * t.out_h * t.out_w;
+    for (int oy = 0; oy < t.out_h; ++oy) {
+      const float* row = in + int64_t(oy) * sh * t.in_w;
+      for (int ox = 0; ox < t.out_w; ++ox) out[ox] = row[int64_t(ox) * sw];
+      out += t.out_w;
+    }
+  }
+}
+
 // The convolution's input read as its im2col matrix B [cin_g*kh*kw x out_h*out_w] without
 // ever writing that matrix (it is 9x the input for a 3x3 conv and would be streamed through L3
 // twice): the GEMM driver asks for kc x nc blocks and they are packed straight from the image.
@@ -123,6 +158,13 @@ constexpr size_t kSharedBMaxBytes = size_t(4) << 20;
   return bytes <= kSharedBMaxBytes ? bytes : 0;
 }
 
+// The subsampled input of a strided 1x1 conv (one group at a time), or 0.
+[[maybe_unused]] size_t subsample_bytes(const Conv2dParams& p, int out_h, int out_w) {
+  if (!subsamples(p, int64_t(out_h) * out_w)) return 0;
+  const size_t floats = size_t(p.in_channels / p.groups) * size_t(out_h) * size_t(out_w);
+  return (floats * sizeof(float) + 63) / 64 * 64;
+}
+
 }  // namespace
 
 size_t conv2d_f32_scratch_bytes(const Conv2dParams& p, int in_h, int in_w, int num_threads) {
@@ -136,11 +178,11 @@ size_t conv2d_f32_scratch_bytes(const Conv2dParams& p, int in_h, int in_w, int n
   return is_pointwise(p) ? 0 : im2col_f32_bytes(p, oh, ow);
 #else
   // The GEMM path packs B from the input itself (ConvB): no unfolded matrix to hold, only, with
-  // threads, the packed B they share. Winograd needs its transformed weights and per-thread
-  // tile blocks.
+  // threads, the packed B they share, and for a strided 1x1 conv its subsampled input. Winograd
+  // needs its transformed weights and per-thread tile blocks.
   const int tile = conv2d_winograd_tile(p, in_h, in_w);
   if (tile != 0) return conv2d_winograd_scratch_bytes(tile, p, in_h, in_w, std::max(1, num_threads));
-  return shared_b_bytes(p, int64_t(oh) * ow, num_threads);
+  return shared_b_bytes(p, int64_t(oh) * ow, num_threads) + subsample_bytes(p, oh, ow);
 #endif
 }
 
@@ -174,16 +216,26 @@ void conv2d_f32_epilogue(const Conv2dParams& p, int in_h, int in_w, const float*
     return;
   }
 #if !defined(TVLITE_GEMM_BACKEND_OPENBLAS)
-  // The caller's scratch is sized for parallel_threads(parallel) (the contract above).
-  float* shared_b = scratch != nullptr && shared_b_bytes(p, out_hw, parallel_threads(parallel)) > 0
-                        ? static_cast<float*>(scratch)
-                        : nullptr;
+  // The caller's scratch is sized for parallel_threads(parallel) (the contract above): the
+  // shared packed B first, then the subsampled input of a strided 1x1 conv.
+  const size_t shared_bytes = shared_b_bytes(p, out_hw, parallel_threads(parallel));
+  float* shared_b = scratch != nullptr && shared_bytes > 0 ? static_cast<float*>(scratch) : nullptr;
+  float* subsampled = subsamples(p, out_hw) && scratch != nullptr
+                          ? reinterpret_cast<float*>(static_cast<char*>(scratch) + shared_bytes)
+                          : nullptr;
+#else
+  float* subsampled = nullptr;
 #endif
   for (int g = 0; g < p.groups; ++g) {
     const float* in_g = input + g * cin_g * in_hw;
-    const GemmDenseB dense{in_g, out_hw};
+    if (subsampled != nullptr) {
+      SubsampleTask st{&p, in_g, in_h, in_w, out_h, out_w, subsampled};
+      parallel_run(parallel, cin_g, subsample_channels, &st);
+    }
+    const GemmDenseB dense{subsampled != nullptr ? subsampled : in_g, out_hw};
     const ConvB conv{&p, in_g, in_h, in_w, out_h, out_w};
-    const GemmB b = pointwise ? gemm_f32_b_dense(&dense) : GemmB{pack_conv, &conv};
+    const GemmB b = pointwise || subsampled != nullptr ? gemm_f32_b_dense(&dense)
+                                                       : GemmB{pack_conv, &conv};
     const int64_t c0 = g * cout_g;
     GemmEpilogue epg = ep;
     if (ep.scale != nullptr) epg.scale = ep.scale + c0;

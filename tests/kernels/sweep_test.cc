@@ -135,6 +135,8 @@ TEST_CASE("conv2d_f32 matches the reference over kernels, strides, pads, dilatio
       {64, 128, 1, 1, 2, 0, 1, 1, 14, 14},
       {17, 3, 1, 1, 1, 1, 1, 1, 5, 6},
       {3, 13, 1, 1, 4, 2, 1, 1, 11, 10},
+      {5, 7, 1, 1, 3, 0, 1, 1, 52, 49},    // strided pointwise, 18x17 outputs: subsampled
+      {12, 8, 1, 1, 2, 0, 1, 4, 37, 35},   // the same per group, odd sizes
       // general
       {3, 16, 7, 7, 2, 3, 1, 1, 29, 31},   // ResNet stem shape, small
       {13, 17, 3, 3, 1, 1, 1, 1, 9, 8},
