@@ -68,6 +68,22 @@ struct Segment {
   int lane, count, iy0, ix0;
 };
 
+typedef float v4f __attribute__((vector_size(16)));
+
+// d[i] = r[2 i] for i < count, reading no further than r[avail - 1] (r[2 (count - 1)] is
+// within it): four at a time, the even lanes of two loads.
+inline void copy_stride2(const float* r, int count, int avail, float* d) {
+  int i = 0;
+  for (; i + 4 <= count && 2 * i + 8 <= avail; i += 4) {
+    v4f a, b;
+    std::memcpy(&a, r + 2 * i, sizeof(a));
+    std::memcpy(&b, r + 2 * i + 4, sizeof(b));
+    const v4f even = __builtin_shufflevector(a, b, 0, 2, 4, 6);
+    std::memcpy(d + i, &even, sizeof(even));
+  }
+  for (; i < count; ++i) d[i] = r[2 * i];
+}
+
 // Copies one segment's values for tap (ky, kx) of channel plane `in_c` into d[0, count).
 inline void copy_segment(const ConvB& t, const Segment& sg, int ky, int kx, const float* in_c,
                          float* d) {
@@ -87,6 +103,8 @@ inline void copy_segment(const ConvB& t, const Segment& sg, int ky, int kx, cons
       for (int i = 0; i < 32; ++i) d[i] = row[ix + i];
     } else if (sw == 1) {
       for (int i = 0; i < sg.count; ++i) d[i] = row[ix + i];
+    } else if (sw == 2) {  // ResNet's stem and stride-2 3x3 convs
+      copy_stride2(row + ix, sg.count, t.in_w - ix, d);
     } else {
       for (int i = 0; i < sg.count; ++i) d[i] = row[ix + i * sw];
     }
