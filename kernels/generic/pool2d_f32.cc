@@ -6,9 +6,17 @@
 #include <cstring>
 #include <limits>
 
+#include "tvlite/kernels/cpu.h"
 #include "tvlite/kernels/pool2d.h"
 
 namespace tvlite::kernels {
+
+#if defined(TVLITE_KERNELS_HAVE_AVX2)
+// x86/pool2d_f32__avx512f.cc: max3_stride2's window sixteen outputs at a time (AVX-512F CPUs
+// only); returns the first ox it left to max3_stride2's own loops.
+int max3_stride2__avx512f(const float* const* rows, int kh, int pad, int lo, int hi, float* out);
+#endif
+
 namespace {
 
 // First output index whose window starts at or after 0, and one past the last whose window ends
@@ -37,13 +45,18 @@ inline v4f load4(const float* p) {
 inline v4f max_nan4(v4f m, v4f v) { return ((v > m) | (v != v)) ? v : m; }  // max_nan per lane
 
 // out[ox] = max over rows r of row_r[x], row_r[x + 1], row_r[x + 2], x = 2 ox - pad, for ox in
-// [lo, hi) (where x >= 0) and rows[0..kh): a 3-wide, stride-2 window, four outputs at a time from the even and odd lanes
-// of 8 + 8 loaded floats per row (the general loop's runtime stride made every load a scalar
-// gather). Reads row_r[2 lo - pad] to row_r[2 hi - pad], as the scalar loop does: the vector loop
-// stops where its loads would go past that.
+// [lo, hi) (where x >= 0) and rows[0..kh): a 3-wide, stride-2 window, four outputs at a time
+// from the even and odd lanes of 8 + 8 loaded floats per row (the general loop's runtime stride
+// made every load a scalar gather), or sixteen with AVX-512. Reads row_r[2 lo - pad] to
+// row_r[2 hi - pad], as the scalar loop does: the vector loops stop where their loads would go
+// past that.
 void max3_stride2(const float* const* rows, int kh, int pad, int lo, int hi, float* out) {
   constexpr float kLowest = -std::numeric_limits<float>::infinity();
   int ox = lo;
+#if defined(TVLITE_KERNELS_HAVE_AVX2)
+  static const bool avx512f = (cpu_features() & kCpuFeatureAvx512f) != 0;
+  if (avx512f) ox = max3_stride2__avx512f(rows, kh, pad, lo, hi, out);
+#endif
   for (; ox + 4 <= hi && 2 * ox + 9 <= 2 * hi; ox += 4) {
     v4f m = {kLowest, kLowest, kLowest, kLowest};
     for (int ky = 0; ky < kh; ++ky) {

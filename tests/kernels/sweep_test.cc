@@ -276,15 +276,16 @@ TEST_CASE("max_pool2d_f32 matches the reference over kernels, strides, pads, dil
   CHECK(tested > 100);
 }
 
-// The 3-wide, stride-2 window (ResNet's 3x3/2 pad 1, AlexNet's 3x3/2) has a vector path: every
-// width from 1 to 40 (vector tails), pads 0 and 1, window heights 1 to 3, ceil mode, and NaNs,
-// which must come out as the reference's (the same NaN: compared bit for bit).
+// The 3-wide, stride-2 window (ResNet's 3x3/2 pad 1, AlexNet's 3x3/2) has vector paths, 4 and
+// (AVX-512) 16 outputs wide: every width from 1 to 80 (up to two 16-wide steps, and every tail),
+// pads 0 and 1, window heights 1 to 3, ceil mode, and NaNs, which must come out as the
+// reference's (the same NaN: compared bit for bit).
 TEST_CASE("max_pool2d_f32's 3-wide, stride-2 path matches the reference bit for bit, NaNs too") {
   int tested = 0;
   for (int kh : {1, 2, 3}) {
     for (int pad : {0, 1}) {
       for (bool ceil_mode : {false, true}) {
-        for (int w = 1; w <= 40; ++w) {
+        for (int w = 1; w <= 80; ++w) {
           const int h = 3 + w % 5;
           k::MaxPool2dParams p;
           p.kernel_h = kh, p.kernel_w = 3;
