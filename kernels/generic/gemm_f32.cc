@@ -16,7 +16,8 @@
 namespace tvlite::kernels {
 namespace {
 
-constexpr int64_t kKc = 256;  // the longest K slice: packed panel kc x NR and A tile MR x kc stay in L1
+// The longest K slice: a packed panel kc x NR and an A tile MR x kc stay in L1.
+constexpr int64_t kKc = 256;
 constexpr int64_t kPanelMaxBytes = 20 * 1024;  // a packed panel of B: within a 32 KiB L1 with A's
                                                // tile (k_slice)
 constexpr int64_t kNcPack = 64;  // columns of B packed at once: kKc x kNcPack (64 KiB of stack)
