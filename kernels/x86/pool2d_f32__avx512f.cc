@@ -1,8 +1,8 @@
 // Max pooling's 3-wide, stride-2 window (ResNet's and AlexNet's pools; generic/pool2d_f32.cc)
 // sixteen outputs at a time: the even and odd lanes of 32 loaded floats per row, by one
 // permutation each, and a compare mask that keeps NaN as the reference does (a NaN tap wins, so
-// the last NaN of the window comes out, bit for bit). Compiled with -mavx512f for this file only;
-// called only when cpu_features() has AVX512F.
+// the last NaN of the window comes out, bit for bit). The row's tail is one masked step.
+// Compiled with -mavx512f for this file only; called only when cpu_features() has AVX512F.
 #include <immintrin.h>
 
 #include <cstdint>
@@ -10,33 +10,58 @@
 
 namespace tvlite::kernels {
 
-// out[ox] for ox in [lo, hi) while a vector's loads stay within row_r[2 hi - pad] (the last the
-// scalar loop reads); returns the first ox not done. rows, kh, pad as max3_stride2's.
-int max3_stride2__avx512f(const float* const* rows, int kh, int pad, int lo, int hi, float* out) {
+namespace {
+
+inline __mmask16 first_lanes(int n) {  // lanes [0, n), n clamped to [0, 16]
+  return n <= 0 ? __mmask16(0) : n >= 16 ? __mmask16(0xffff) : __mmask16((1u << n) - 1u);
+}
+
+// Up to 16 outputs from ox = r's window on: n of them valid (1 <= n <= 16). Loads only the
+// lanes that hold row_r[x] for x <= 2 (n - 1) + 2 relative to r (masked-off lanes read nothing),
+// so that the tail needs no scalar loop.
+template <bool kFull>
+inline __m512 window16(const float* const* rows, int kh, int64_t offset, int n) {
   const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
   const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
-  const __m512 lowest = _mm512_set1_ps(-std::numeric_limits<float>::infinity());
-  int ox = lo;
-  // The loads at r + 2 reach r[2 ox + 33] (relative to x = 2 ox - pad): within 2 hi.
-  for (; ox + 16 <= hi && 2 * ox + 33 <= 2 * hi; ox += 16) {
-    __m512 m = lowest;
-    for (int ky = 0; ky < kh; ++ky) {
-      const float* r = rows[ky] + (2 * int64_t(ox) - pad);
-      const __m512 a = _mm512_loadu_ps(r), b = _mm512_loadu_ps(r + 16);
-      const __m512 c = _mm512_loadu_ps(r + 2), d = _mm512_loadu_ps(r + 18);
-      const __m512 taps[3] = {_mm512_permutex2var_ps(a, even, b),   // r[0], r[2], ...
-                              _mm512_permutex2var_ps(a, odd, b),    // r[1], r[3], ...
-                              _mm512_permutex2var_ps(c, even, d)};  // r[2], r[4], ...
-      for (const __m512 v : taps) {
-        // v replaces m where v > m or v is NaN: max_nan per lane.
-        const __mmask16 take = _mm512_cmp_ps_mask(v, m, _CMP_GT_OQ) |
-                               _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
-        m = _mm512_mask_mov_ps(m, take, v);
-      }
+  const int last = 2 * n;  // the highest index read
+  const __mmask16 ma = kFull ? 0xffff : first_lanes(last + 1);  // r[0..15]
+  const __mmask16 mb = kFull ? 0xffff : first_lanes(last - 15);  // r[16..31]
+  const __mmask16 mc = kFull ? 0xffff : first_lanes(last - 1);   // r[2..17]
+  const __mmask16 md = kFull ? 0xffff : first_lanes(last - 17);  // r[18..33]
+  __m512 m = _mm512_set1_ps(-std::numeric_limits<float>::infinity());
+  for (int ky = 0; ky < kh; ++ky) {
+    const float* r = rows[ky] + offset;
+    const __m512 a = _mm512_maskz_loadu_ps(ma, r), b = _mm512_maskz_loadu_ps(mb, r + 16);
+    const __m512 c = _mm512_maskz_loadu_ps(mc, r + 2), d = _mm512_maskz_loadu_ps(md, r + 18);
+    const __m512 taps[3] = {_mm512_permutex2var_ps(a, even, b),   // r[0], r[2], ...
+                            _mm512_permutex2var_ps(a, odd, b),    // r[1], r[3], ...
+                            _mm512_permutex2var_ps(c, even, d)};  // r[2], r[4], ...
+    for (const __m512 v : taps) {
+      // v replaces m where v > m or v is NaN: max_nan per lane, in the reference's tap order.
+      const __mmask16 take =
+          _mm512_cmp_ps_mask(v, m, _CMP_GT_OQ) | _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
+      m = _mm512_mask_mov_ps(m, take, v);
     }
-    _mm512_storeu_ps(out + ox, m);
   }
-  return ox;
+  return m;
+}
+
+}  // namespace
+
+// out[ox] for ox in [lo, hi), rows, kh, pad as max3_stride2's (which reads row_r[2 hi - pad] at
+// the most, as these loads do); returns hi.
+int max3_stride2__avx512f(const float* const* rows, int kh, int pad, int lo, int hi, float* out) {
+  int ox = lo;
+  // A full step's loads at r + 18 reach r[2 ox + 33] (relative to x = 2 ox - pad): within 2 hi.
+  for (; ox + 16 <= hi && 2 * ox + 33 <= 2 * hi; ox += 16) {
+    _mm512_storeu_ps(out + ox, window16<true>(rows, kh, 2 * int64_t(ox) - pad, 16));
+  }
+  if (ox < hi) {  // 1 to 16 left: one masked step
+    const int n = hi - ox;
+    const __m512 m = window16<false>(rows, kh, 2 * int64_t(ox) - pad, n);
+    _mm512_mask_storeu_ps(out + ox, first_lanes(n), m);
+  }
+  return hi;
 }
 
 }  // namespace tvlite::kernels
