@@ -211,8 +211,8 @@ TEST_CASE("conv2d_f32 matches the reference over kernels, strides, pads, dilatio
 TEST_CASE("linear_f32 matches the reference for batch 1..5 and odd features") {
   ThreadParallel three(3);
   for (int64_t batch = 1; batch <= 5; ++batch) {
-    for (int64_t in_f : {1, 3, 7, 8, 9, 17, 64, 255, 1001}) {
-      for (int64_t out_f : {1, 2, 3, 4, 5, 13, 63, 100}) {
+    for (int64_t in_f : {1, 3, 7, 8, 9, 17, 31, 32, 33, 64, 255, 1001}) {
+      for (int64_t out_f : {1, 2, 3, 4, 5, 7, 8, 9, 13, 17, 63, 100}) {
         const auto x = random_floats(size_t(batch * in_f), uint32_t(batch + in_f));
         const auto w = random_floats(size_t(out_f * in_f), uint32_t(out_f));
         const auto b = random_floats(size_t(out_f), 5);
