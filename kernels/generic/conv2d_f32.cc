@@ -84,6 +84,24 @@ inline void copy_stride2(const float* r, int count, int avail, float* d) {
   for (; i < count; ++i) d[i] = r[2 * i];
 }
 
+// d[i] = r[4 i] for i < count, reading no further than r[avail - 1]: four at a time, lane 0 of
+// four loads.
+inline void copy_stride4(const float* r, int count, int avail, float* d) {
+  int i = 0;
+  for (; i + 4 <= count && 4 * i + 16 <= avail; i += 4) {
+    v4f a, b, c, e;
+    std::memcpy(&a, r + 4 * i, sizeof(a));
+    std::memcpy(&b, r + 4 * i + 4, sizeof(b));
+    std::memcpy(&c, r + 4 * i + 8, sizeof(c));
+    std::memcpy(&e, r + 4 * i + 12, sizeof(e));
+    const v4f ab = __builtin_shufflevector(a, b, 0, 4, 0, 4);
+    const v4f ce = __builtin_shufflevector(c, e, 0, 4, 0, 4);
+    const v4f out = __builtin_shufflevector(ab, ce, 0, 1, 4, 5);
+    std::memcpy(d + i, &out, sizeof(out));
+  }
+  for (; i < count; ++i) d[i] = r[4 * i];
+}
+
 // Copies one segment's values for tap (ky, kx) of channel plane `in_c` into d[0, count).
 inline void copy_segment(const ConvB& t, const Segment& sg, int ky, int kx, const float* in_c,
                          float* d) {
@@ -105,6 +123,8 @@ inline void copy_segment(const ConvB& t, const Segment& sg, int ky, int kx, cons
       for (int i = 0; i < sg.count; ++i) d[i] = row[ix + i];
     } else if (sw == 2) {  // ResNet's stem and stride-2 3x3 convs
       copy_stride2(row + ix, sg.count, t.in_w - ix, d);
+    } else if (sw == 4) {  // AlexNet's first conv
+      copy_stride4(row + ix, sg.count, t.in_w - ix, d);
     } else {
       for (int i = 0; i < sg.count; ++i) d[i] = row[ix + i * sw];
     }
