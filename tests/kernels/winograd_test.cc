@@ -111,7 +111,11 @@ TEST_CASE("conv2d_f32 runs Winograd where conv2d_winograd_tile says, and matches
 #else
   CHECK(k::conv2d_winograd_tile(p, 23, 25) == 4);  // 575 outputs per channel
   CHECK(k::conv2d_f32_scratch_bytes(p, 23, 25, 2) > k::conv2d_f32_scratch_bytes(p, 23, 25, 1));
+  CHECK(k::conv2d_winograd_tile(p, 20, 20) == 4);  // 400 outputs
+  CHECK(k::conv2d_winograd_tile(p, 14, 14) == 2);  // ResNet's 14x14 stage
+  CHECK(k::conv2d_winograd_tile(p, 20, 19) == 2);
 #endif
+  CHECK(k::conv2d_winograd_tile(p, 13, 13) == 0);  // AlexNet's
   CHECK(k::conv2d_winograd_tile(p, 12, 11) == 0);
   CHECK(k::conv2d_winograd_tile(p, 7, 7) == 0);
   k::Conv2dParams strided = p;
@@ -123,7 +127,7 @@ TEST_CASE("conv2d_f32 runs Winograd where conv2d_winograd_tile says, and matches
   CHECK(k::conv2d_f32_scratch_bytes(p, 23, 25, 1) > 0);
 
   ThreadParallel two(2);
-  for (auto [h, w] : {std::pair{23, 25}, std::pair{20, 21}}) {
+  for (auto [h, w] : {std::pair{23, 25}, std::pair{20, 21}, std::pair{14, 15}}) {
     const int oh = h, ow = w;  // pad 1: same size
     const size_t on = size_t(p.out_channels) * oh * ow;
     const auto x = random_floats(size_t(p.in_channels) * h * w, 21);
