@@ -49,11 +49,17 @@ int conv2d_winograd_tile(const Conv2dParams& p, int in_h, int in_w) {
   // Measured on ResNet's shapes (thread CPU time, AVX2 host, min of interleaved runs):
   // F(4,3) takes 0.48x the GEMM path's time at 64ch 56x56 and 0.53x at 128ch 28x28. At 14x14
   // (49 tiles of F(2,3), 16 of F(4,3)) the weight transform, C_out*C_in*(m+2)^2 floats per
-  // call, weighs more: on that AVX2 host neither won; on Zen 4 with AVX-512, F(2,3) takes 2.1-2.3
-  // ms in ResNet-18 against the GEMM path's 2.6 (256ch). Below 14x14 (AlexNet's 13x13: 0.9-1.2x,
-  // mixed) the GEMM path stays.
+  // call, weighs more: on that AVX2 host neither won (F(2,3) 3.6 ms, GEMM 3.3-3.9); on Zen 4
+  // with AVX-512, F(2,3) takes 2.1-2.3 ms in ResNet-18 against the GEMM path's 2.6 (256ch).
+  // Below 14x14 (AlexNet's 13x13: 0.9-1.2x, mixed) the GEMM path stays.
   const int outputs = out_h * out_w;
-  return outputs >= 400 ? 4 : outputs >= 196 ? 2 : 0;
+  if (outputs >= 400) return 4;
+#if defined(TVLITE_KERNELS_HAVE_AVX2)
+  // Measured to win only with AVX-512 (a tie with AVX2, unmeasured on ARM).
+  static const bool avx512f = (cpu_features() & kCpuFeatureAvx512f) != 0;
+  if (avx512f && outputs >= 196) return 2;
+#endif
+  return 0;
 }
 
 size_t conv2d_winograd_scratch_bytes(int tile, const Conv2dParams& p, int in_h, int in_w,

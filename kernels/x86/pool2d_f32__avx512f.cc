@@ -12,6 +12,10 @@ namespace tvlite::kernels {
 
 namespace {
 
+// A constant, not a call: an inline function (numeric_limits<float>::infinity) emitted out of
+// line in this AVX-512 file at -O0 could be the copy the linker keeps for generic code.
+constexpr float kLowest = -std::numeric_limits<float>::infinity();
+
 inline __mmask16 first_lanes(int n) {  // lanes [0, n), n clamped to [0, 16]
   return n <= 0 ? __mmask16(0) : n >= 16 ? __mmask16(0xffff) : __mmask16((1u << n) - 1u);
 }
@@ -28,7 +32,7 @@ inline __m512 window16(const float* const* rows, int kh, int64_t offset, int n) 
   const __mmask16 mb = kFull ? 0xffff : first_lanes(last - 15);  // r[16..31]
   const __mmask16 mc = kFull ? 0xffff : first_lanes(last - 1);   // r[2..17]
   const __mmask16 md = kFull ? 0xffff : first_lanes(last - 17);  // r[18..33]
-  __m512 m = _mm512_set1_ps(-std::numeric_limits<float>::infinity());
+  __m512 m = _mm512_set1_ps(kLowest);
   for (int ky = 0; ky < kh; ++ky) {
     const float* r = rows[ky] + offset;
     const __m512 a = _mm512_maskz_loadu_ps(ma, r), b = _mm512_maskz_loadu_ps(mb, r + 16);

@@ -4,8 +4,10 @@
 
 #include <cstdlib>
 
+#include <array>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <vector>
 
 #include "kernel_test_util.h"
@@ -137,6 +139,8 @@ TEST_CASE("conv2d_f32 matches the reference over kernels, strides, pads, dilatio
       {3, 13, 1, 1, 4, 2, 1, 1, 11, 10},
       {5, 7, 1, 1, 3, 0, 1, 1, 52, 49},    // strided pointwise, 18x17 outputs: subsampled
       {12, 8, 1, 1, 2, 0, 1, 4, 37, 35},   // the same per group, odd sizes
+      {64, 128, 1, 1, 2, 0, 1, 1, 40, 40}, // subsampled, several row blocks: with threads, the
+      {64, 128, 1, 1, 2, 0, 1, 2, 40, 40}, // shared packed B is in scratch before it
       // general
       {3, 16, 7, 7, 2, 3, 1, 1, 29, 31},   // ResNet stem shape, small
       {13, 17, 3, 3, 1, 1, 1, 1, 9, 8},
@@ -204,6 +208,39 @@ TEST_CASE("conv2d_f32 matches the reference over kernels, strides, pads, dilatio
           CHECK(count_mismatches(got.data(), want.data(), mag.data(), on) == 0);
         }
       }
+    }
+  }
+}
+
+// A strided 1x1 conv with many outputs subsamples its input into scratch: strides unequal
+// along h and w too (the sweep above adds a pad whenever it makes them unequal).
+TEST_CASE("conv2d_f32's subsampled 1x1 path takes unequal strides") {
+  ThreadParallel three(3);
+  for (auto [sh, sw, h, w] : {std::array<int, 4>{1, 2, 16, 41}, std::array<int, 4>{2, 1, 41, 16},
+                              std::array<int, 4>{3, 2, 50, 37}}) {
+    k::Conv2dParams p;
+    p.in_channels = 24;
+    p.out_channels = 40;
+    p.stride_h = sh;
+    p.stride_w = sw;
+    const int oh = k::conv2d_output_size(h, 1, sh, 0, 1);
+    const int ow = k::conv2d_output_size(w, 1, sw, 0, 1);
+    REQUIRE(oh * ow >= 257);
+    INFO("stride " << sh << "x" << sw << " in " << h << "x" << w);
+    const auto x = random_floats(size_t(24) * h * w, 7);
+    const auto wt = random_floats(size_t(40) * 24, 8);
+    const auto b = random_floats(40, 9);
+    const size_t on = size_t(40) * oh * ow;
+    std::vector<float> want(on), mag(on);
+    k::conv2d_f32_ref(p, h, w, x.data(), wt.data(), b.data(), want.data());
+    const auto ax = abs_of(x), aw = abs_of(wt), ab = abs_of(b);
+    k::conv2d_f32_ref(p, h, w, ax.data(), aw.data(), ab.data(), mag.data());
+    for (k::Parallel* par :
+         {static_cast<k::Parallel*>(nullptr), static_cast<k::Parallel*>(&three)}) {
+      AlignedBuffer scratch(k::conv2d_f32_scratch_bytes(p, h, w, k::parallel_threads(par)));
+      std::vector<float> got(on, std::nanf(""));
+      k::conv2d_f32(p, h, w, x.data(), wt.data(), b.data(), got.data(), scratch.ptr, par);
+      CHECK(count_mismatches(got.data(), want.data(), mag.data(), on) == 0);
     }
   }
 }
@@ -278,40 +315,55 @@ TEST_CASE("max_pool2d_f32 matches the reference over kernels, strides, pads, dil
 
 // The 3-wide, stride-2 window (ResNet's 3x3/2 pad 1, AlexNet's 3x3/2) has vector paths, 4 and
 // (AVX-512) 16 outputs wide: every width from 1 to 80 (up to two 16-wide steps, and every tail),
-// pads 0 and 1, window heights 1 to 3, ceil mode, and NaNs, which must come out as the
-// reference's (the same NaN: compared bit for bit).
+// window heights 1 to 5 with vertical strides 1 to 3 and dilations 1 and 2, pads 0 and 1, ceil
+// mode; and data with NaNs (distinct payloads, several in one window: the last one in the
+// reference's tap order must come out, compared bit for bit) and infinities of both signs.
 TEST_CASE("max_pool2d_f32's 3-wide, stride-2 path matches the reference bit for bit, NaNs too") {
   int tested = 0;
-  for (int kh : {1, 2, 3}) {
-    for (int pad : {0, 1}) {
-      for (bool ceil_mode : {false, true}) {
-        for (int w = 1; w <= 80; ++w) {
-          const int h = 3 + w % 5;
-          k::MaxPool2dParams p;
-          p.kernel_h = kh, p.kernel_w = 3;
-          p.stride_h = 2, p.stride_w = 2;
-          p.pad_h = kh == 1 ? 0 : pad, p.pad_w = pad;
-          p.ceil_mode = ceil_mode;
-          const int oh = k::max_pool2d_output_size(h, p.kernel_h, 2, p.pad_h, 1, ceil_mode);
-          const int ow = k::max_pool2d_output_size(w, 3, 2, p.pad_w, 1, ceil_mode);
-          if (oh <= 0 || ow <= 0) continue;
-          auto x = random_floats(size_t(2) * h * w, uint32_t(w * 7 + kh));
-          // NaNs with distinct payloads, at positions that fall in vector lanes and tails.
-          for (size_t i = size_t(w % 3); i < x.size(); i += 11) {
-            uint32_t bits = 0x7fc00000u | uint32_t(i & 0xffff);
-            std::memcpy(&x[i], &bits, sizeof(bits));
+  for (int kh : {1, 2, 3, 5}) {
+    for (int sh : {1, 2, 3}) {
+      for (int dh : {1, 2}) {
+        for (int pad : {0, 1}) {
+          for (bool ceil_mode : {false, true}) {
+            for (int w = 1; w <= 80; ++w) {
+              const int h = 9 + w % 5;
+              k::MaxPool2dParams p;
+              p.kernel_h = kh, p.kernel_w = 3;
+              p.stride_h = sh, p.stride_w = 2;
+              p.dilation_h = dh;
+              p.pad_h = kh == 1 ? 0 : pad, p.pad_w = pad;
+              p.ceil_mode = ceil_mode;
+              const int oh = k::max_pool2d_output_size(h, kh, sh, p.pad_h, dh, ceil_mode);
+              const int ow = k::max_pool2d_output_size(w, 3, 2, p.pad_w, 1, ceil_mode);
+              if (oh <= 0 || ow <= 0) continue;
+              auto x = random_floats(size_t(2) * h * w, uint32_t(w * 7 + kh + 31 * sh));
+              // About a quarter NaN (payload = position), some +-inf, in lanes and tails alike.
+              uint32_t state = uint32_t(w * 131 + kh * 17 + sh * 5 + dh);
+              for (size_t i = 0; i < x.size(); ++i) {
+                state = state * 1664525u + 1013904223u;
+                const uint32_t roll = state >> 24;
+                if (roll < 64) {
+                  const uint32_t sign_quiet = roll & 1 ? 0xffc00000u : 0x7fc00000u;
+                  const uint32_t bits = sign_quiet | uint32_t(i & 0x3fffff);
+                  std::memcpy(&x[i], &bits, sizeof(bits));
+                } else if (roll < 72) {
+                  x[i] = (roll & 1 ? -1.0f : 1.0f) * std::numeric_limits<float>::infinity();
+                }
+              }
+              std::vector<float> ref(size_t(2) * oh * ow), got(ref.size(), 1.0f);
+              k::max_pool2d_f32_ref(p, 2, h, w, x.data(), ref.data());
+              k::max_pool2d_f32(p, 2, h, w, x.data(), got.data());
+              INFO("kh=" << kh << " sh=" << sh << " dh=" << dh << " pad=" << pad
+                         << " ceil=" << ceil_mode << " h=" << h << " w=" << w);
+              CHECK(std::memcmp(got.data(), ref.data(), ref.size() * sizeof(float)) == 0);
+              ++tested;
+            }
           }
-          std::vector<float> ref(size_t(2) * oh * ow), got(ref.size(), 1.0f);
-          k::max_pool2d_f32_ref(p, 2, h, w, x.data(), ref.data());
-          k::max_pool2d_f32(p, 2, h, w, x.data(), got.data());
-          INFO("kh=" << kh << " pad=" << pad << " ceil=" << ceil_mode << " h=" << h << " w=" << w);
-          CHECK(std::memcmp(got.data(), ref.data(), ref.size() * sizeof(float)) == 0);
-          ++tested;
         }
       }
     }
   }
-  CHECK(tested > 200);
+  CHECK(tested > 2000);
 }
 
 TEST_CASE("adaptive_avg_pool2d_f32, batch_norm_f32, relu and add match their references") {
