@@ -22,7 +22,7 @@ bool is_pointwise(const Conv2dParams& p) {
 // stride-th pixel, copied once into a dense [C_in/g x out_h*out_w] matrix, is the GEMM's B as for
 // a pointwise conv. The implicit im2col gathers it with a stride, for every block of rows when
 // N is past the GEMM's one-block limit (256 columns): ResNet-50's layer2 downsample (N = 784)
-// took 3.4-3.6 ms in the model and 3.0 subsampled (ONNX Runtime: 2.1). Where B is packed once
+// took 3.4-4.0 ms in the model and 2.4-3.0 subsampled (ONNX Runtime: 2.1). Where B is packed once
 // anyway (layer3 and layer4, N = 196 and 49), the copy only adds a pass.
 constexpr int64_t kSubsampleMinColumns = 257;
 
