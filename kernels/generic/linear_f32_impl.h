@@ -17,17 +17,9 @@
 
 namespace tvlite::kernels::TVLITE_LINEAR_NS {
 
-// Local helpers rather than the headers' inline functions (std::min, parallel_run): an inline
-// function compiled in the AVX-512 copy must not be the one the linker keeps for generic code.
+// A local imin rather than std::min: an inline function with external linkage compiled in the
+// AVX-512 copy must not be the one the linker keeps for generic code (parallel_run is static).
 inline int64_t imin(int64_t a, int64_t b) { return a < b ? a : b; }
-inline void run_range(Parallel* parallel, int64_t n, RangeFn fn, void* ctx) {
-  if (n <= 0) return;
-  if (parallel == nullptr || parallel->num_threads() <= 1 || n == 1) {
-    fn(ctx, 0, n, 0);
-  } else {
-    parallel->run(n, fn, ctx);
-  }
-}
 
 constexpr int64_t kLanes = TVLITE_LINEAR_LANES;
 constexpr int64_t kRows = TVLITE_LINEAR_ROWS;
@@ -96,7 +88,7 @@ inline void linear_blocks(void* ctx, int64_t block0, int64_t block1, int /*threa
 inline void run(int64_t batch, int64_t in_features, int64_t out_features, const float* input,
                 const float* weight, const float* bias, float* output, Parallel* parallel) {
   LinearTask t{batch, in_features, out_features, input, weight, bias, output};
-  run_range(parallel, (out_features + kRows - 1) / kRows, linear_blocks, &t);
+  parallel_run(parallel, (out_features + kRows - 1) / kRows, linear_blocks, &t);
 }
 
 }  // namespace tvlite::kernels::TVLITE_LINEAR_NS

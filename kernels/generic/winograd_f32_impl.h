@@ -18,22 +18,14 @@
 
 namespace tvlite::kernels::TVLITE_WINOGRAD_NS {
 
-// Local copies of the headers' inline helpers: an inline function compiled in the AVX2 copy
-// must not be the one the linker keeps for the generic code (it would fault on a CPU without
-// AVX2), so this file calls none of them.
+// Local copies of the headers' inline helpers with external linkage: an inline function
+// compiled in the AVX2 copy must not be the one the linker keeps for the generic code (it would
+// fault on a CPU without AVX2), so this file calls none of them (parallel_run is static).
 inline int output_size(int in, int pad) {  // conv2d_output_size for a 3x3, stride 1
   const int64_t avail = int64_t(in) + 2 * int64_t(pad) - 3;
   return avail < 0 ? 0 : int(avail + 1);
 }
 inline int64_t imin(int64_t a, int64_t b) { return a < b ? a : b; }
-inline void run_range(Parallel* parallel, int64_t n, RangeFn fn, void* ctx) {
-  if (n <= 0) return;
-  if (parallel == nullptr || parallel->num_threads() <= 1 || n == 1) {
-    fn(ctx, 0, n, 0);
-  } else {
-    parallel->run(n, fn, ctx);
-  }
-}
 
 // The transform matrices, row-major. Interpolation points 0, +-1 (F(2,3)) and 0, +-1, +-2
 // (F(4,3)), as in Lavin & Gray and most fp32 implementations.
@@ -300,7 +292,7 @@ void run(const Conv2dParams& p, int in_h, int in_w, const float* input, const fl
   t.input = input, t.weight = weight, t.ep = &ep, t.output = output;
   t.u = static_cast<float*>(scratch);
   t.blocks = t.u + kPositions<M> * t.g.cout * t.g.cin;
-  run_range(parallel, t.g.cout, transform_weights<M>, &t);
+  parallel_run(parallel, t.g.cout, transform_weights<M>, &t);
   // One thread: blocks of kBlockTiles. More: up to 4 blocks per thread, in whole vectors of 8
   // tiles, so that the last blocks even the threads out; but no block under 16 tiles, because
   // every block streams all of U (P x C_out x C_in floats: 2.4 MB at 128 channels) through its
@@ -316,7 +308,7 @@ void run(const Conv2dParams& p, int in_h, int in_w, const float* input, const fl
     t.block_tiles = imin(kBlockTiles, per_thread > 1 ? (want + 7) / 8 * 8 : want);
   }
   t.num_blocks = (t.g.tiles + t.block_tiles - 1) / t.block_tiles;
-  run_range(parallel, imin(threads, t.num_blocks), run_blocks<M>, &t);
+  parallel_run(parallel, imin(threads, t.num_blocks), run_blocks<M>, &t);
 }
 
 

@@ -19,8 +19,12 @@ class Parallel {
   virtual void run(int64_t n, RangeFn fn, void* ctx) = 0;
 };
 
+// These helpers have internal linkage (static): every translation unit keeps its own copy, so
+// the copy compiled into a file built for AVX2 or AVX-512 (the Winograd and linear copies call
+// parallel_run) can never be the one the linker keeps for generic code on a CPU without it.
+
 // Runs fn over [0, n): through `parallel` when given, else serially as one range on thread 0.
-inline void parallel_run(Parallel* parallel, int64_t n, RangeFn fn, void* ctx) {
+static inline void parallel_run(Parallel* parallel, int64_t n, RangeFn fn, void* ctx) {
   if (n <= 0) return;
   if (parallel == nullptr || parallel->num_threads() <= 1 || n == 1) {
     fn(ctx, 0, n, 0);
@@ -29,7 +33,7 @@ inline void parallel_run(Parallel* parallel, int64_t n, RangeFn fn, void* ctx) {
   }
 }
 
-inline int parallel_threads(const Parallel* parallel) {
+static inline int parallel_threads(const Parallel* parallel) {
   return parallel == nullptr ? 1 : parallel->num_threads();
 }
 
