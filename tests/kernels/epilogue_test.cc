@@ -83,9 +83,13 @@ TEST_CASE("gemm_f32_epilogue matches the reference GEMM plus epilogue for every 
     for (int bits = 0; bits < 16; ++bits) {
       // Tile edges (N <= 8 takes the AVX2 kernel's half-width path), K across the 256 slice.
       for (int64_t m : {1, 5, 6, 7, 13}) {
-        for (int64_t n : {1, 7, 8, 9, 16, 17, 33}) test_gemm(uk, m, n, 9 + m, bits, nullptr);
+        for (int64_t n : {1, 7, 8, 9, 16, 17, 25, 33}) test_gemm(uk, m, n, 9 + m, bits, nullptr);
       }
-      for (int64_t kk : {1, 147, 161, 255, 256, 257, 600}) test_gemm(uk, 11, 21, kk, bits, nullptr);
+      // K across the slices, N = 21 and N = 49 (the AVX-512 tile's last column as dot products).
+      for (int64_t kk : {1, 147, 161, 255, 256, 257, 600}) {
+        test_gemm(uk, 11, 21, kk, bits, nullptr);
+        test_gemm(uk, 13, 49, kk, bits, nullptr);
+      }
       test_gemm(uk, 0 + 3, 5, 0, bits, nullptr);  // K = 0: the epilogue of zero
       // Threaded block splits along N (wide) and along M (ResNet's N = 49).
       test_gemm(uk, 67, 515, 40, bits, &two);

@@ -100,7 +100,7 @@ TEST_CASE("TVLITE_GEMM_UKERNEL picks the default micro-kernel by name") {
 
 TEST_CASE("gemm_f32 matches the reference over tile edges, tails and leading dims") {
   ThreadParallel three(3);
-  const int64_t sizes[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 13, 15, 16, 17, 31, 33, 63, 65};
+  const int64_t sizes[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 13, 15, 16, 17, 25, 31, 33, 57, 63, 65};
   for (const k::GemmUkernel& uk : ukernels()) {
     MESSAGE("micro-kernel " << std::string(uk.name));
     for (int64_t m : sizes) {
