@@ -97,8 +97,11 @@ struct Task {
   float* output;
   float* u;        // [P][cout][cin]
   float* blocks;   // per thread: V [cin][P][kBlockTiles], then M [cout][P][kBlockTiles]
-  int64_t block_tiles;  // tiles per block (<= kBlockTiles); blocks are taken one at a time
+  int64_t block_tiles;  // tiles per block (<= kBlockTiles)
   int64_t num_blocks;
+  // Each block's output channels in this many parts of part_size (the last may be shorter): the
+  // work items, taken one at a time, are (block, part) pairs.
+  int64_t cout_parts = 1, part_size = 0;
   std::atomic<int64_t> next{0};
 };
 
@@ -203,7 +206,8 @@ void transform_input(const Task<M>& t, int64_t t0, int n, float* v) {
 // y for the block's tiles from M [cout][P][kBlockTiles]: A^T M A, the epilogue, and the store of
 // the part of each tile inside the output.
 template <int M>
-void transform_output(const Task<M>& t, int64_t t0, int n, const float* m) {
+void transform_output(const Task<M>& t, int64_t t0, int n, const float* m, int64_t co0,
+                      int64_t co1) {
   const int nl = (n + 7) / 8 * 8;
   using W = Winograd<M>;
   constexpr int A = W::A;
@@ -212,7 +216,7 @@ void transform_output(const Task<M>& t, int64_t t0, int n, const float* m) {
   const int64_t out_hw = g.out_h * g.out_w;
   float tmp[M][A][kBlockTiles];
   float y[M][M][kBlockTiles];
-  for (int64_t co = 0; co < g.cout; ++co) {
+  for (int64_t co = co0; co < co1; ++co) {
     for (int i = 0; i < M; ++i) {  // tmp = A^T M
       for (int c = 0; c < A; ++c) {
         for (int l = 0; l < nl; ++l) {
@@ -254,8 +258,9 @@ void transform_output(const Task<M>& t, int64_t t0, int n, const float* m) {
   }
 }
 
-// Each thread takes blocks of tiles one at a time (a thread slowed by a neighbour on a shared
-// machine takes fewer) and runs them in its own V and M.
+// Each thread takes work items one at a time (a thread slowed by a neighbour on a shared
+// machine takes fewer) and runs them in its own V and M: the input transform of the item's block
+// (unless the thread's previous item had the same block), then the item's output channels.
 template <int M>
 void run_blocks(void* ctx, int64_t /*begin*/, int64_t /*end*/, int thread) {
   Task<M>& t = *static_cast<Task<M>*>(ctx);
@@ -264,17 +269,23 @@ void run_blocks(void* ctx, int64_t /*begin*/, int64_t /*end*/, int thread) {
   float* v = t.blocks + thread * per_thread_floats<M>(g);
   float* m = v + P * g.cin * kBlockTiles;
   const GemmEpilogue none;
-  for (int64_t b = t.next.fetch_add(1, std::memory_order_relaxed); b < t.num_blocks;
-       b = t.next.fetch_add(1, std::memory_order_relaxed)) {
+  const int64_t items = t.num_blocks * t.cout_parts;
+  int64_t have = -1;  // the block whose V is in v
+  for (int64_t item = t.next.fetch_add(1, std::memory_order_relaxed); item < items;
+       item = t.next.fetch_add(1, std::memory_order_relaxed)) {
+    const int64_t b = item / t.cout_parts, part = item % t.cout_parts;
     const int64_t t0 = b * t.block_tiles;
     const int n = int(imin(t.block_tiles, g.tiles - t0));
-    transform_input<M>(t, t0, n, v);
+    if (b != have) transform_input<M>(t, t0, n, v);
+    have = b;
+    const int64_t co0 = part * t.part_size, co1 = imin(g.cout, co0 + t.part_size);
     for (int64_t xi = 0; xi < P; ++xi) {
-      gemm_f32_epilogue_with(*t.uk, g.cout, n, g.cin, t.u + xi * g.cout * g.cin, g.cin,
-                             v + xi * kBlockTiles, P * kBlockTiles, none,
-                             m + xi * kBlockTiles, P * kBlockTiles, nullptr);
+      gemm_f32_epilogue_with(*t.uk, co1 - co0, n, g.cin, t.u + (xi * g.cout + co0) * g.cin,
+                             g.cin, v + xi * kBlockTiles, P * kBlockTiles, none,
+                             m + co0 * P * kBlockTiles + xi * kBlockTiles, P * kBlockTiles,
+                             nullptr);
     }
-    transform_output<M>(t, t0, n, m);
+    transform_output<M>(t, t0, n, m, co0, co1);
   }
 }
 
@@ -296,11 +307,17 @@ void run(const Conv2dParams& p, int in_h, int in_w, const float* input, const fl
   // One thread: blocks of kBlockTiles. More: up to 4 blocks per thread, in whole vectors of 8
   // tiles, so that the last blocks even the threads out; but no block under 16 tiles, because
   // every block streams all of U (P x C_out x C_in floats: 2.4 MB at 128 channels) through its
-  // GEMMs. With few tiles (28x28: 49) that means one block per thread, split evenly (25 + 24),
-  // not 8-tile blocks: those made 2 threads no faster than 1 there.
+  // GEMMs. With few tiles (at most kBlockTiles per thread: 28x28 and 14x14, 49 tiles), blocks of
+  // kBlockTiles as on one thread, and their output channels split between the threads instead:
+  // each thread then streams only its part of U (splitting the tiles 25 + 24 made each stream
+  // all of it), at the cost of every thread transforming the input.
   const int threads = parallel == nullptr ? 1 : parallel->num_threads();
   t.block_tiles = kBlockTiles;
-  if (threads > 1) {
+  t.part_size = t.g.cout;
+  if (threads > 1 && t.g.tiles <= kBlockTiles * threads) {
+    t.part_size = (t.g.cout + threads - 1) / threads;
+    t.cout_parts = (t.g.cout + t.part_size - 1) / t.part_size;  // none empty (5 over 4: 2+2+1)
+  } else if (threads > 1) {
     int64_t per_thread = 4;
     while (per_thread > 1 && (t.g.tiles + threads * per_thread - 1) / (threads * per_thread) < 16)
       --per_thread;
@@ -308,7 +325,7 @@ void run(const Conv2dParams& p, int in_h, int in_w, const float* input, const fl
     t.block_tiles = imin(kBlockTiles, per_thread > 1 ? (want + 7) / 8 * 8 : want);
   }
   t.num_blocks = (t.g.tiles + t.block_tiles - 1) / t.block_tiles;
-  parallel_run(parallel, imin(threads, t.num_blocks), run_blocks<M>, &t);
+  parallel_run(parallel, imin(threads, t.num_blocks * t.cout_parts), run_blocks<M>, &t);
 }
 
 

@@ -89,11 +89,14 @@ TEST_CASE("conv2d_winograd_f32 F(2,3) and F(4,3) match the reference over tails 
       {33, 7, 9, 20, 0},   // unpadded, several tile blocks along a row
       {20, 24, 31, 17, 1}, // more than one block of 32 tiles, odd everything
       {64, 64, 28, 28, 1}, // ResNet's second stage
+      {40, 29, 14, 14, 1}, // 49 or 16 tiles: with threads, output channels split unevenly
   };
-  ThreadParallel three(3);
+  // With at most 32 tiles per thread the threads split each block's output channels (cout 1,
+  // 3, 5, 7 over 3 threads: parts of 1 and 2); with more they split the tiles.
+  ThreadParallel two(2), three(3);
   for (int tile : {2, 4}) {
     for (const Case& c : cases) {
-      for (k::Parallel* par : {static_cast<k::Parallel*>(nullptr),
+      for (k::Parallel* par : {static_cast<k::Parallel*>(nullptr), static_cast<k::Parallel*>(&two),
                                static_cast<k::Parallel*>(&three)}) {
         for (bool epilogue : {false, true}) check_case(c, tile, par, epilogue);
       }
