@@ -1,7 +1,8 @@
 // Fast pooling. Max pooling runs the interior of the output without bounds checks and falls back
 // to the reference's checked loop only at the border (the 3-wide, stride-2 window of ResNet and
-// AlexNet runs four outputs at a time); adaptive average pooling specialises the
-// global case (ResNet's last pool) and otherwise is the reference.
+// AlexNet runs four outputs at a time, or sixteen with AVX-512, on every output row, over the
+// window's rows inside the input); adaptive average pooling specialises the global case
+// (ResNet's last pool) and otherwise is the reference.
 #include <cassert>
 #include <cstring>
 #include <limits>
@@ -32,6 +33,7 @@ void interior(int in, int out, int kernel, int stride, int pad, int dilation, in
 // max(m, v) as the reference takes it: v when v is greater or NaN (NaN propagates).
 inline float max_nan(float m, float v) { return (v > m || v != v) ? v : m; }
 
+constexpr float kLowest = -std::numeric_limits<float>::infinity();  // max pooling's padding
 constexpr int kMaxRows = 8;  // window heights the 3-wide, stride-2 path takes
 
 typedef float v4f __attribute__((vector_size(16)));
@@ -51,7 +53,6 @@ inline v4f max_nan4(v4f m, v4f v) { return ((v > m) | (v != v)) ? v : m; }  // m
 // row_r[2 hi - pad], as the scalar loop does: the vector loops stop where their loads would go
 // past that.
 void max3_stride2(const float* const* rows, int kh, int pad, int lo, int hi, float* out) {
-  constexpr float kLowest = -std::numeric_limits<float>::infinity();
   int ox = lo;
 #if defined(TVLITE_KERNELS_HAVE_AVX2)
   static const bool avx512f = (cpu_features() & kCpuFeatureAvx512f) != 0;
@@ -100,40 +101,46 @@ void max_pool_channels(void* ctx, int64_t c0, int64_t c1, int /*thread_index*/) 
     for (int oy = 0; oy < out_h; ++oy) {
       const bool y_inside = oy >= y_lo && oy < y_hi;
       float* out_row = out_c + oy * out_w;
-      if (y_inside && x_lo < x_hi) {
+      const int iy0 = oy * p.stride_h - p.pad_h;
+      if (three_by_two && x_lo < x_hi) {
+        // ResNet's and AlexNet's pools: the whole window in registers, over the window's rows
+        // inside the input (a padded row is -inf, which never changes the result), so that the
+        // first and last output rows take this path too.
+        const float* rows[kMaxRows];
+        int kh = 0;
+        for (int ky = 0; ky < p.kernel_h; ++ky) {
+          const int iy = iy0 + ky * p.dilation_h;
+          if (iy >= 0 && iy < in_h) rows[kh++] = in_c + int64_t(iy) * in_w;
+        }
+        if (kh > 0) {
+          max3_stride2(rows, kh, p.pad_w, x_lo, x_hi, out_row);
+        } else {
+          for (int ox = x_lo; ox < x_hi; ++ox) out_row[ox] = kLowest;
+        }
+      } else if (y_inside && x_lo < x_hi) {
         // The row's interior, tap by tap: a loop along ox the compiler vectorizes (a select
         // keeps NaN propagating, as the reference's `v > m || v != v`).
-        const int iy0 = oy * p.stride_h - p.pad_h;
-        if (three_by_two) {  // ResNet's and AlexNet's pools: the whole window in registers
-          const float* rows[kMaxRows];
-          for (int ky = 0; ky < p.kernel_h; ++ky) {
-            rows[ky] = in_c + int64_t(iy0 + ky * p.dilation_h) * in_w;
-          }
-          max3_stride2(rows, p.kernel_h, p.pad_w, x_lo, x_hi, out_row);
-        } else {
-          for (int ox = x_lo; ox < x_hi; ++ox) {
-            out_row[ox] = -std::numeric_limits<float>::infinity();
-          }
-          for (int ky = 0; ky < p.kernel_h; ++ky) {
-            const float* row = in_c + int64_t(iy0 + ky * p.dilation_h) * in_w;
-            for (int kx = 0; kx < p.kernel_w; ++kx) {
-              const int64_t off = int64_t(kx) * p.dilation_w - p.pad_w;  // >= -ox*stride inside
-              const int sw = p.stride_w;
-              for (int ox = x_lo; ox < x_hi; ++ox) {
-                const float v = row[int64_t(ox) * sw + off], m = out_row[ox];
-                out_row[ox] = (v > m || v != v) ? v : m;
-              }
+        for (int ox = x_lo; ox < x_hi; ++ox) out_row[ox] = kLowest;
+        for (int ky = 0; ky < p.kernel_h; ++ky) {
+          const float* row = in_c + int64_t(iy0 + ky * p.dilation_h) * in_w;
+          for (int kx = 0; kx < p.kernel_w; ++kx) {
+            const int64_t off = int64_t(kx) * p.dilation_w - p.pad_w;  // >= -ox*stride inside
+            const int sw = p.stride_w;
+            for (int ox = x_lo; ox < x_hi; ++ox) {
+              const float v = row[int64_t(ox) * sw + off], m = out_row[ox];
+              out_row[ox] = (v > m || v != v) ? v : m;
             }
           }
         }
       }
+      const bool x_done = x_lo < x_hi && (three_by_two || y_inside);
       for (int ox = 0; ox < out_w; ++ox) {
-        if (y_inside && ox >= x_lo && ox < x_hi) {
+        if (x_done && ox >= x_lo && ox < x_hi) {
           ox = x_hi - 1;  // done above
           continue;
         }
-        const int iy0 = oy * p.stride_h - p.pad_h, ix0 = ox * p.stride_w - p.pad_w;
-        float m = -std::numeric_limits<float>::infinity();
+        const int ix0 = ox * p.stride_w - p.pad_w;
+        float m = kLowest;
         for (int ky = 0; ky < p.kernel_h; ++ky) {
           const int iy = iy0 + ky * p.dilation_h;
           if (iy < 0 || iy >= in_h) continue;

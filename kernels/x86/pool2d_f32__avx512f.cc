@@ -23,8 +23,16 @@ inline __mmask16 first_lanes(int n) {  // lanes [0, n), n clamped to [0, 16]
 // Up to 16 outputs from ox = r's window on: n of them valid (1 <= n <= 16). Loads only the
 // lanes that hold row_r[x] for x <= 2 (n - 1) + 2 relative to r (masked-off lanes read nothing),
 // so that the tail needs no scalar loop.
-template <bool kFull>
-inline __m512 window16(const float* const* rows, int kh, int64_t offset, int n) {
+//
+// The window's result is the reference's sequential one: the last NaN in tap order if there is
+// one, else the first of the largest (which zero, of +0 and -0). That rule combines any split of
+// the taps in order (ab)c = a(bc), so each row is reduced on its own and the rows then in
+// order: a dependency chain of 4 steps, not 9. Without NaN, _mm512_max_ps(v, m) is the rule (it
+// returns m, its second operand, on equal values); a step whose loads hold any NaN is recomputed
+// with the NaN-aware select.
+template <bool kFull, bool kNaN>
+inline __m512 window16(const float* const* rows, int kh, int64_t offset, int n,
+                       __mmask16* any_nan) {
   const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
   const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
   const int last = 2 * n;  // the highest index read
@@ -32,22 +40,37 @@ inline __m512 window16(const float* const* rows, int kh, int64_t offset, int n) 
   const __mmask16 mb = kFull ? 0xffff : first_lanes(last - 15);  // r[16..31]
   const __mmask16 mc = kFull ? 0xffff : first_lanes(last - 1);   // r[2..17]
   const __mmask16 md = kFull ? 0xffff : first_lanes(last - 17);  // r[18..33]
-  __m512 m = _mm512_set1_ps(kLowest);
+  // m <- v where v > m or v is NaN (the reference's max_nan(m, v)).
+  auto combine = [](__m512 m, __m512 v) {
+    if (!kNaN) return _mm512_maskz_max_ps(0xffff, v, m);  // the maskz form: no undefined operand
+    const __mmask16 take =
+        _mm512_cmp_ps_mask(v, m, _CMP_GT_OQ) | _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
+    return _mm512_mask_mov_ps(m, take, v);
+  };
+  __m512 m = _mm512_set1_ps(kLowest);  // kh >= 1: replaced by the first row
+  __mmask16 nan = 0;
   for (int ky = 0; ky < kh; ++ky) {
     const float* r = rows[ky] + offset;
     const __m512 a = _mm512_maskz_loadu_ps(ma, r), b = _mm512_maskz_loadu_ps(mb, r + 16);
     const __m512 c = _mm512_maskz_loadu_ps(mc, r + 2), d = _mm512_maskz_loadu_ps(md, r + 18);
-    const __m512 taps[3] = {_mm512_permutex2var_ps(a, even, b),   // r[0], r[2], ...
-                            _mm512_permutex2var_ps(a, odd, b),    // r[1], r[3], ...
-                            _mm512_permutex2var_ps(c, even, d)};  // r[2], r[4], ...
-    for (const __m512 v : taps) {
-      // v replaces m where v > m or v is NaN: max_nan per lane, in the reference's tap order.
-      const __mmask16 take =
-          _mm512_cmp_ps_mask(v, m, _CMP_GT_OQ) | _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
-      m = _mm512_mask_mov_ps(m, take, v);
-    }
+    if (!kNaN) nan |= _mm512_cmp_ps_mask(a, b, _CMP_UNORD_Q) | _mm512_cmp_ps_mask(c, d, _CMP_UNORD_Q);
+    const __m512 t0 = _mm512_permutex2var_ps(a, even, b);  // r[0], r[2], ...
+    const __m512 t1 = _mm512_permutex2var_ps(a, odd, b);   // r[1], r[3], ...
+    const __m512 t2 = _mm512_permutex2var_ps(c, even, d);  // r[2], r[4], ...
+    const __m512 row = combine(combine(t0, t1), t2);
+    m = ky == 0 ? row : combine(m, row);
   }
+  if (!kNaN) *any_nan = nan;
   return m;
+}
+
+// window16 without NaN in its loads, else with the NaN-aware select.
+template <bool kFull>
+inline __m512 window16(const float* const* rows, int kh, int64_t offset, int n) {
+  __mmask16 any_nan = 0;
+  const __m512 m = window16<kFull, false>(rows, kh, offset, n, &any_nan);
+  if (any_nan == 0) return m;
+  return window16<kFull, true>(rows, kh, offset, n, &any_nan);
 }
 
 }  // namespace
