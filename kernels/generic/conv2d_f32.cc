@@ -53,6 +53,27 @@ void subsample_channels(void* ctx, int64_t c0, int64_t c1, int /*thread_index*/)
   }
 }
 
+// A conv strided along x (ResNet's stem and strided 3x3s, AlexNet's first conv) reads every
+// tap at stride s: each packed row of B was a gather of deinterleaving loads, a quarter of the
+// stem's time. Its input is first split into s phases per row, phase ph holding columns
+// ph, ph + s, ...: one pass over the input, after which every tap is a contiguous copy from one
+// phase (x = s ox + kx - pad lies in phase (kx - pad) mod s at index ox + floor((kx - pad) / s)).
+// Inputs of at most kPhaseMaxBytes: the scratch it takes is the input's size again.
+constexpr size_t kPhaseMaxBytes = size_t(1) << 20;
+constexpr int kPhaseMinTaps = 5;   // 3-wide (ResNet's s2 3x3s): the split cost more than it saved
+constexpr int kPhaseMaxTaps = 16;  // kernel widths with a phase table (ConvB)
+
+[[maybe_unused]] int64_t phase_width(const Conv2dParams& p, int in_w) {
+  return (in_w + p.stride_w - 1) / p.stride_w;
+}
+
+[[maybe_unused]] bool splits_phases(const Conv2dParams& p, int in_h, int in_w) {
+  const size_t floats = size_t(p.in_channels / p.groups) * size_t(in_h) * size_t(p.stride_w) *
+                        size_t(phase_width(p, in_w));
+  return p.stride_w > 1 && p.kernel_w >= kPhaseMinTaps && p.kernel_w <= kPhaseMaxTaps &&
+         p.dilation_w == 1 && floats * sizeof(float) <= kPhaseMaxBytes;
+}
+
 // The convolution's input read as its im2col matrix B [cin_g*kh*kw x out_h*out_w] without
 // ever writing that matrix (it is 9x the input for a 3x3 conv and would be streamed through L3
 // twice): the GEMM driver asks for kc x nc blocks and they are packed straight from the image.
@@ -60,12 +81,17 @@ struct ConvB {
   const Conv2dParams* p;
   const float* input;  // first channel of the group
   int in_h, in_w, out_h, out_w;
+  const float* phases = nullptr;  // the group's input split into phases, or null
+  int64_t phase_width = 0;
+  // With phases, tap kx reads phase phase_of[kx] at ox + phase_shift[kx] (splits_phases).
+  int8_t phase_of[kPhaseMaxTaps] = {};
+  int8_t phase_shift[kPhaseMaxTaps] = {};
 };
 
 // A run of a panel's columns that lie in one output row: lanes [lane, lane + count) read input
 // row iy0 + ky*dilation_h, columns ix0 + i*stride_w + kx*dilation_w.
 struct Segment {
-  int lane, count, iy0, ix0;
+  int lane, count, iy0, ix0, ox;
 };
 
 typedef float v4f __attribute__((vector_size(16)));
@@ -102,19 +128,56 @@ inline void copy_stride4(const float* r, int count, int avail, float* d) {
   for (; i < count; ++i) d[i] = r[4 * i];
 }
 
-// Copies one segment's values for tap (ky, kx) of channel plane `in_c` into d[0, count).
-inline void copy_segment(const ConvB& t, const Segment& sg, int ky, int kx, const float* in_c,
-                         float* d) {
+struct PhaseTask {
+  const float* input;
+  int in_h, in_w, stride;
+  int64_t width;  // phase_width
+  float* dst;     // [channel][in_h][stride][width]
+};
+
+// Channels [c0, c1) of the phase-split input; the slots past a phase's last column are zero.
+void split_phases(void* ctx, int64_t c0, int64_t c1, int /*thread_index*/) {
+  const PhaseTask& t = *static_cast<const PhaseTask*>(ctx);
+  const int s = t.stride;
+  for (int64_t c = c0; c < c1; ++c) {
+    for (int y = 0; y < t.in_h; ++y) {
+      const float* row = t.input + (c * t.in_h + y) * t.in_w;
+      float* out = t.dst + (c * t.in_h + y) * s * t.width;
+      for (int ph = 0; ph < s; ++ph, out += t.width) {
+        const int n = (t.in_w - ph + s - 1) / s;  // columns in this phase
+        if (s == 2) {
+          copy_stride2(row + ph, n, t.in_w - ph, out);
+        } else if (s == 4) {
+          copy_stride4(row + ph, n, t.in_w - ph, out);
+        } else {
+          for (int i = 0; i < n; ++i) out[i] = row[ph + int64_t(i) * s];
+        }
+        for (int64_t i = n; i < t.width; ++i) out[i] = 0.0f;
+      }
+    }
+  }
+}
+
+// Copies one segment's values for tap (ky, kx) of the group's channel ic into d[0, count).
+inline void copy_segment(const ConvB& t, const Segment& sg, int ic, int ky, int kx, float* d) {
   const Conv2dParams& p = *t.p;
   const int iy = sg.iy0 + ky * p.dilation_h;
   if (iy < 0 || iy >= t.in_h) {
     for (int i = 0; i < sg.count; ++i) d[i] = 0.0f;
     return;
   }
-  const float* row = in_c + int64_t(iy) * t.in_w;
-  const int ix = sg.ix0 + kx * p.dilation_w;
-  const int sw = p.stride_w;
-  if (ix >= 0 && ix + (sg.count - 1) * sw < t.in_w) {  // inside the image: no padding
+  int ix = sg.ix0 + kx * p.dilation_w;
+  int sw = p.stride_w;
+  int in_w = t.in_w;
+  const float* row = t.input + (int64_t(ic) * t.in_h + iy) * t.in_w;
+  if (t.phases != nullptr) {  // a contiguous run of one phase (splits_phases)
+    const int ph = t.phase_of[kx];
+    row = t.phases + ((int64_t(ic) * t.in_h + iy) * sw + ph) * t.phase_width;
+    ix = sg.ox + t.phase_shift[kx];
+    in_w = (t.in_w - ph + sw - 1) / sw;
+    sw = 1;
+  }
+  if (ix >= 0 && ix + (sg.count - 1) * sw < in_w) {  // inside the image: no padding
     if (sw == 1 && sg.count == 16) {  // the AVX2 panel: a fixed-size copy kept inline
       for (int i = 0; i < 16; ++i) d[i] = row[ix + i];
     } else if (sw == 1 && sg.count == 32) {  // the AVX-512 panel
@@ -122,9 +185,9 @@ inline void copy_segment(const ConvB& t, const Segment& sg, int ky, int kx, cons
     } else if (sw == 1) {
       for (int i = 0; i < sg.count; ++i) d[i] = row[ix + i];
     } else if (sw == 2) {  // ResNet's stem and stride-2 3x3 convs
-      copy_stride2(row + ix, sg.count, t.in_w - ix, d);
+      copy_stride2(row + ix, sg.count, in_w - ix, d);
     } else if (sw == 4) {  // AlexNet's first conv
-      copy_stride4(row + ix, sg.count, t.in_w - ix, d);
+      copy_stride4(row + ix, sg.count, in_w - ix, d);
     } else {
       for (int i = 0; i < sg.count; ++i) d[i] = row[ix + i * sw];
     }
@@ -133,7 +196,7 @@ inline void copy_segment(const ConvB& t, const Segment& sg, int ky, int kx, cons
   // Partly in the padding (every segment of a 7x7 map with pad 1 is): zeros, then the valid
   // lanes i with 0 <= ix + i*sw < in_w, then zeros.
   int lo = ix >= 0 ? 0 : (-ix + sw - 1) / sw;
-  int hi = ix >= t.in_w ? 0 : (t.in_w - ix + sw - 1) / sw;
+  int hi = ix >= in_w ? 0 : (in_w - ix + sw - 1) / sw;
   lo = std::min(lo, sg.count);
   hi = std::max(std::min(hi, sg.count), lo);
   for (int i = 0; i < lo; ++i) d[i] = 0.0f;
@@ -152,7 +215,6 @@ void pack_conv(const void* ctx, int64_t k0, int64_t kc, int64_t j0, int64_t nc, 
   const ConvB& t = *static_cast<const ConvB*>(ctx);
   const Conv2dParams& p = *t.p;
   const int taps = p.kernel_h * p.kernel_w;
-  const int64_t in_hw = int64_t(t.in_h) * t.in_w;
   const int ic0 = int(k0 / taps), ky0 = int(k0 % taps) / p.kernel_w;
   const int kx0 = int(k0 % taps) % p.kernel_w;
   Segment segs[kGemmMaxNr];
@@ -164,14 +226,13 @@ void pack_conv(const void* ctx, int64_t k0, int64_t kc, int64_t j0, int64_t nc, 
       const int64_t j = j0 + c0 + lane;
       const int oy = int(j / t.out_w), ox = int(j % t.out_w);
       const int len = std::min(n - lane, t.out_w - ox);
-      segs[count++] = {lane, len, oy * p.stride_h - p.pad_h, ox * p.stride_w - p.pad_w};
+      segs[count++] = {lane, len, oy * p.stride_h - p.pad_h, ox * p.stride_w - p.pad_w, ox};
       lane += len;
     }
     int ic = ic0, ky = ky0, kx = kx0;
     float* d = dst;
     for (int64_t k = 0; k < kc; ++k, d += nr) {
-      const float* in_c = t.input + ic * in_hw;
-      for (int s = 0; s < count; ++s) copy_segment(t, segs[s], ky, kx, in_c, d + segs[s].lane);
+      for (int s = 0; s < count; ++s) copy_segment(t, segs[s], ic, ky, kx, d + segs[s].lane);
       for (int lane = n; lane < nr; ++lane) d[lane] = 0.0f;
       if (++kx == p.kernel_w) {
         kx = 0;
@@ -194,6 +255,14 @@ constexpr size_t kSharedBMaxBytes = size_t(4) << 20;
   const int64_t k = int64_t(p.in_channels / p.groups) * p.kernel_h * p.kernel_w;
   const size_t bytes = gemm_f32_shared_b_bytes(gemm_f32_ukernel_default(), out_hw, k);
   return bytes <= kSharedBMaxBytes ? bytes : 0;
+}
+
+// The phase-split input of one group (splits_phases), or 0.
+[[maybe_unused]] size_t phase_bytes(const Conv2dParams& p, int in_h, int in_w) {
+  if (!splits_phases(p, in_h, in_w)) return 0;
+  const size_t floats = size_t(p.in_channels / p.groups) * size_t(in_h) * size_t(p.stride_w) *
+                        size_t(phase_width(p, in_w));
+  return (floats * sizeof(float) + 63) / 64 * 64;
 }
 
 // The subsampled input of a strided 1x1 conv (one group at a time), or 0.
@@ -220,7 +289,8 @@ size_t conv2d_f32_scratch_bytes(const Conv2dParams& p, int in_h, int in_w, int n
   // needs its transformed weights and per-thread tile blocks.
   const int tile = conv2d_winograd_tile(p, in_h, in_w);
   if (tile != 0) return conv2d_winograd_scratch_bytes(tile, p, in_h, in_w, std::max(1, num_threads));
-  return shared_b_bytes(p, int64_t(oh) * ow, num_threads) + subsample_bytes(p, oh, ow);
+  return shared_b_bytes(p, int64_t(oh) * ow, num_threads) + subsample_bytes(p, oh, ow) +
+         phase_bytes(p, in_h, in_w);
 #endif
 }
 
@@ -255,14 +325,18 @@ void conv2d_f32_epilogue(const Conv2dParams& p, int in_h, int in_w, const float*
   }
 #if !defined(TVLITE_GEMM_BACKEND_OPENBLAS)
   // The caller's scratch is sized for parallel_threads(parallel) (the contract above): the
-  // shared packed B first, then the subsampled input of a strided 1x1 conv.
+  // shared packed B first, then the subsampled input of a strided 1x1 conv or the phase-split
+  // input of a conv strided along x (never both).
   const size_t shared_bytes = shared_b_bytes(p, out_hw, parallel_threads(parallel));
   float* shared_b = scratch != nullptr && shared_bytes > 0 ? static_cast<float*>(scratch) : nullptr;
-  float* subsampled = subsamples(p, out_hw) && scratch != nullptr
-                          ? reinterpret_cast<float*>(static_cast<char*>(scratch) + shared_bytes)
-                          : nullptr;
+  float* after_b = scratch != nullptr
+                       ? reinterpret_cast<float*>(static_cast<char*>(scratch) + shared_bytes)
+                       : nullptr;
+  float* subsampled = subsamples(p, out_hw) ? after_b : nullptr;
+  float* phases = splits_phases(p, in_h, in_w) ? after_b : nullptr;
 #else
   float* subsampled = nullptr;
+  float* phases = nullptr;
 #endif
   for (int g = 0; g < p.groups; ++g) {
     const float* in_g = input + g * cin_g * in_hw;
@@ -270,8 +344,22 @@ void conv2d_f32_epilogue(const Conv2dParams& p, int in_h, int in_w, const float*
       SubsampleTask st{&p, in_g, in_h, in_w, out_h, out_w, subsampled};
       parallel_run(parallel, cin_g, subsample_channels, &st);
     }
+    if (phases != nullptr) {
+      PhaseTask pt{in_g, in_h, in_w, p.stride_w, phase_width(p, in_w), phases};
+      parallel_run(parallel, cin_g, split_phases, &pt);
+    }
     const GemmDenseB dense{subsampled != nullptr ? subsampled : in_g, out_hw};
-    const ConvB conv{&p, in_g, in_h, in_w, out_h, out_w};
+    ConvB conv{&p, in_g, in_h, in_w, out_h, out_w};
+    if (phases != nullptr) {
+      conv.phases = phases;
+      conv.phase_width = phase_width(p, in_w);
+      for (int kx = 0; kx < p.kernel_w; ++kx) {  // x = s ox + kx - pad = s (ox + shift) + phase
+        const int x = kx - p.pad_w;
+        const int ph = ((x % p.stride_w) + p.stride_w) % p.stride_w;
+        conv.phase_of[kx] = int8_t(ph);
+        conv.phase_shift[kx] = int8_t((x - ph) / p.stride_w);
+      }
+    }
     const GemmB b = pointwise || subsampled != nullptr ? gemm_f32_b_dense(&dense)
                                                        : GemmB{pack_conv, &conv};
     const int64_t c0 = g * cout_g;

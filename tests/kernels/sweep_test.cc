@@ -147,6 +147,11 @@ TEST_CASE("conv2d_f32 matches the reference over kernels, strides, pads, dilatio
       {17, 13, 3, 3, 2, 1, 1, 1, 15, 14},
       {1, 5, 5, 5, 1, 2, 1, 1, 12, 7},
       {3, 7, 11, 11, 4, 2, 1, 1, 35, 37},  // AlexNet's first conv, small
+      // strided along x with a wide kernel: the input split into phases first
+      {4, 9, 5, 5, 2, 2, 1, 1, 17, 23},
+      {3, 5, 7, 7, 3, 1, 1, 1, 30, 29},    // 3 phases
+      {2, 6, 6, 6, 2, 0, 1, 1, 20, 21},    // even kernel, unpadded, odd width
+      {4, 6, 5, 5, 2, 4, 1, 2, 15, 16},    // groups; pad 4 (taps wholly in the padding)
       {5, 6, 3, 3, 1, 3, 2, 1, 8, 9},
       {4, 4, 3, 3, 2, 2, 3, 1, 13, 12},
       {6, 5, 5, 3, 1, 0, 1, 1, 9, 5},
