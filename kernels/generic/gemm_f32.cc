@@ -16,10 +16,9 @@
 namespace tvlite::kernels {
 namespace {
 
-// The longest K slice: a packed panel kc x NR and an A tile MR x kc stay in L1.
+// The longest K slice (k_slice). The AVX-512 tile's panel is then 32 KiB, an L1's worth: it is
+// read in order, and streams from L2 as fast as the tile needs it.
 constexpr int64_t kKc = 256;
-constexpr int64_t kPanelMaxBytes = 20 * 1024;  // a packed panel of B: within a 32 KiB L1 with A's
-                                               // tile (k_slice)
 constexpr int64_t kNcPack = 64;  // columns of B packed at once: kKc x kNcPack (64 KiB of stack)
 constexpr int64_t kABlockBytes = 192 * 1024;  // A's block per K slice: within a 256+ KiB L2
 
@@ -154,16 +153,16 @@ int64_t round_up(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
 
 int64_t ceil_div(int64_t x, int64_t m) { return (x + m - 1) / m; }
 
-// The K slice for a K-deep product: as few slices as a packed panel of B of at most
-// kPanelMaxBytes allows (each slice after the first reads and rewrites all of C), cut evenly, in
-// multiples of 4: at most 256, and 160 for the 32-wide AVX-512 tile. ResNet's first conv (K = 147)
-// runs as one slice instead of 128 + 19, whose second pass re-read its 3.2 MB output (evicted in
-// the model by the weights that stream through its last layers: 4.5 -> 3.7 ms on Zen 4).
-int64_t k_slice(const GemmUkernel& uk, int64_t K) {
-  const int64_t panel_row = int64_t(uk.nr) * int64_t(sizeof(float));
-  const int64_t most = std::min<int64_t>(kKc, kPanelMaxBytes / panel_row) / 4 * 4;
-  const int64_t slices = ceil_div(K, most);
-  return slices <= 1 ? K : std::min(most, round_up(ceil_div(K, slices), 4));
+// The K slice for a K-deep product: as few slices of at most kKc as K needs (each slice after
+// the first reads and rewrites all of C), cut evenly, in multiples of 4. ResNet's first conv
+// (K = 147) runs as one slice instead of 128 + 19, whose second pass re-read its 3.2 MB output
+// (evicted in the model by the weights that stream through its last layers: 4.5 -> 3.7 ms on
+// Zen 4). The AVX-512 tile's slices were at most 160 (a 20 KiB panel) until K = 256 was measured
+// as one slice: ResNet-50's 256 -> 64 1x1 conv at 56x56, 1.17 -> 1.02 ms, its C (0.8 MB) written
+// once instead of twice; no shape measured slower (3x3, 5x5 and 11x11 convs, K up to 4608).
+int64_t k_slice(int64_t K) {
+  const int64_t slices = ceil_div(K, kKc);
+  return slices <= 1 ? K : std::min(kKc, round_up(ceil_div(K, slices), 4));
 }
 
 }  // namespace
@@ -197,7 +196,7 @@ void gemm_f32_packed_with(const GemmUkernel& uk, int64_t M, int64_t N, int64_t K
   // conv's B is packed from the image, the costlier source) is packed once for all rows.
   // Otherwise the block holds as many rows as keep mc x kc of A within kABlockBytes (L2): a
   // short K (1x1 convs on 64 or 128 channels) lets one packing of B serve more rows.
-  t.kc = k_slice(uk, K);
+  t.kc = k_slice(K);
   const int64_t kc = std::min(K, t.kc);
   const int64_t fit = std::max<int64_t>(uk.mc, kABlockBytes / (kc * int64_t(sizeof(float))));
   t.mc = N <= 4 * kNcPack ? round_up(M, uk.mr)
