@@ -8,6 +8,7 @@
 #include "tvlite/kernels/conv2d.h"
 #include "tvlite/kernels/gemm.h"
 #include "tvlite/kernels/gemm_microkernel.h"
+#include "conv2d_phases.h"
 #include "im2col.h"
 
 namespace tvlite::kernels {
@@ -60,8 +61,6 @@ void subsample_channels(void* ctx, int64_t c0, int64_t c1, int /*thread_index*/)
 // phase (x = s ox + kx - pad lies in phase (kx - pad) mod s at index ox + floor((kx - pad) / s)).
 // Inputs of at most kPhaseMaxBytes: the scratch it takes is the input's size again.
 constexpr size_t kPhaseMaxBytes = size_t(1) << 20;
-constexpr int kPhaseMinTaps = 5;   // 3-wide (ResNet's s2 3x3s): the split cost more than it saved
-constexpr int kPhaseMaxTaps = 16;  // kernel widths with a phase table (ConvB)
 
 [[maybe_unused]] int64_t phase_width(const Conv2dParams& p, int in_w) {
   return (in_w + p.stride_w - 1) / p.stride_w;
@@ -128,14 +127,9 @@ inline void copy_stride4(const float* r, int count, int avail, float* d) {
   for (; i < count; ++i) d[i] = r[4 * i];
 }
 
-struct PhaseTask {
-  const float* input;
-  int in_h, in_w, stride;
-  int64_t width;  // phase_width
-  float* dst;     // [channel][in_h][stride][width]
-};
+}  // namespace
 
-// Channels [c0, c1) of the phase-split input; the slots past a phase's last column are zero.
+// Channels [c0, c1) of the phase-split input (conv2d_phases.h).
 void split_phases(void* ctx, int64_t c0, int64_t c1, int /*thread_index*/) {
   const PhaseTask& t = *static_cast<const PhaseTask*>(ctx);
   const int s = t.stride;
@@ -145,18 +139,22 @@ void split_phases(void* ctx, int64_t c0, int64_t c1, int /*thread_index*/) {
       float* out = t.dst + (c * t.in_h + y) * s * t.width;
       for (int ph = 0; ph < s; ++ph, out += t.width) {
         const int n = (t.in_w - ph + s - 1) / s;  // columns in this phase
+        for (int64_t i = 0; i < t.margin; ++i) out[i] = 0.0f;
+        float* d = out + t.margin;
         if (s == 2) {
-          copy_stride2(row + ph, n, t.in_w - ph, out);
+          copy_stride2(row + ph, n, t.in_w - ph, d);
         } else if (s == 4) {
-          copy_stride4(row + ph, n, t.in_w - ph, out);
+          copy_stride4(row + ph, n, t.in_w - ph, d);
         } else {
-          for (int i = 0; i < n; ++i) out[i] = row[ph + int64_t(i) * s];
+          for (int i = 0; i < n; ++i) d[i] = row[ph + int64_t(i) * s];
         }
-        for (int64_t i = n; i < t.width; ++i) out[i] = 0.0f;
+        for (int64_t i = t.margin + n; i < t.width; ++i) out[i] = 0.0f;
       }
     }
   }
 }
+
+namespace {
 
 // Copies one segment's values for tap (ky, kx) of the group's channel ic into d[0, count).
 inline void copy_segment(const ConvB& t, const Segment& sg, int ic, int ky, int kx, float* d) {
@@ -289,6 +287,7 @@ size_t conv2d_f32_scratch_bytes(const Conv2dParams& p, int in_h, int in_w, int n
   // needs its transformed weights and per-thread tile blocks.
   const int tile = conv2d_winograd_tile(p, in_h, in_w);
   if (tile != 0) return conv2d_winograd_scratch_bytes(tile, p, in_h, in_w, std::max(1, num_threads));
+  if (conv2d_rows_applies(p, in_h, in_w)) return conv2d_rows_scratch_bytes(p, in_h, in_w);
   return shared_b_bytes(p, int64_t(oh) * ow, num_threads) + subsample_bytes(p, oh, ow) +
          phase_bytes(p, in_h, in_w);
 #endif
@@ -323,6 +322,11 @@ void conv2d_f32_epilogue(const Conv2dParams& p, int in_h, int in_w, const float*
     conv2d_winograd_f32_epilogue(tile, p, in_h, in_w, input, weight, ep, output, scratch, parallel);
     return;
   }
+  if (conv2d_rows_applies(p, in_h, in_w)) {  // false in the OpenBLAS build
+    assert(scratch != nullptr);
+    conv2d_rows_f32(p, in_h, in_w, input, weight, ep, output, scratch, parallel);
+    return;
+  }
 #if !defined(TVLITE_GEMM_BACKEND_OPENBLAS)
   // The caller's scratch is sized for parallel_threads(parallel) (the contract above): the
   // shared packed B first, then the subsampled input of a strided 1x1 conv or the phase-split
@@ -345,7 +349,7 @@ void conv2d_f32_epilogue(const Conv2dParams& p, int in_h, int in_w, const float*
       parallel_run(parallel, cin_g, subsample_channels, &st);
     }
     if (phases != nullptr) {
-      PhaseTask pt{in_g, in_h, in_w, p.stride_w, phase_width(p, in_w), phases};
+      PhaseTask pt{in_g, in_h, in_w, p.stride_w, 0, phase_width(p, in_w), phases};
       parallel_run(parallel, cin_g, split_phases, &pt);
     }
     const GemmDenseB dense{subsampled != nullptr ? subsampled : in_g, out_hw};

@@ -25,7 +25,8 @@ const GemmUkernel* gemm_f32_ukernels(int* count) {
 #if defined(TVLITE_KERNELS_HAVE_AVX512F)
       if (cpu_features() & kCpuFeatureAvx512f) {
         list[count++] = {"gemm_f32_ukernel_12x32__avx512f", 12, 32, 144,
-                          gemm_f32_ukernel_12x32__avx512f};
+                          gemm_f32_ukernel_12x32__avx512f,
+                          gemm_f32_ukernel_12x32__avx512f_indirect};
       }
 #endif
 #if defined(TVLITE_KERNELS_HAVE_NEON)

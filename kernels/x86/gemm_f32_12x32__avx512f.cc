@@ -31,9 +31,12 @@ inline __mmask16 lane_mask(int n) {  // the first n lanes (none for n <= 0, all 
 // The tile's columns are H units of 8 floats: H / 2 zmm, plus one ymm when H is odd (a ymm FMA
 // costs half a zmm one on cores that split 512-bit ops, as Zen 4 does). So N = 49 runs as 32 + 24
 // columns rather than 32 + 32, and N = 196's tail of 4 as 8 rather than 16.
-template <int R, int H>
+// B is the packed panel (kIndirect false: row k at packed_b + k NR, aligned, zero past nr) or
+// (kIndirect true) rows[k], any float alignment, of which only the first nr floats are read.
+template <int R, int H, bool kIndirect = false>
 inline void tile(int nr, int64_t kc, const float* a, int64_t lda, const float* packed_b,
-                 bool accumulate, const GemmEpilogue* ep, float* c, int64_t ldc) {
+                 bool accumulate, const GemmEpilogue* ep, float* c, int64_t ldc,
+                 const float* const* rows = nullptr) {
   constexpr int Z = H / 2;          // zmm accumulators per row
   constexpr bool Y = (H % 2) != 0;  // and a ymm one after them
   __m512 acc[R][Z > 0 ? Z : 1];
@@ -44,12 +47,23 @@ inline void tile(int nr, int64_t kc, const float* a, int64_t lda, const float* p
     for (int v = 0; v < Z; ++v) acc[r][v] = _mm512_setzero_ps();
     if (Y) acc_y[r] = _mm256_setzero_ps();
   }
+  __mmask16 row_mask[Z + 1];  // kIndirect: the lanes of each vector of B's row that are read
+#pragma GCC unroll 3
+  for (int v = 0; v <= Z; ++v) row_mask[v] = kIndirect ? lane_mask(nr - 16 * v) : 0;
   const float* bp = packed_b;
   for (int64_t k = 0; k < kc; ++k, bp += NR) {
+    if (kIndirect) bp = rows[k];
     __m512 b[Z > 0 ? Z : 1];
 #pragma GCC unroll 2
-    for (int v = 0; v < Z; ++v) b[v] = _mm512_load_ps(bp + 16 * v);
-    const __m256 by = Y ? _mm256_load_ps(bp + 16 * Z) : _mm256_setzero_ps();
+    for (int v = 0; v < Z; ++v) {
+      b[v] = kIndirect ? _mm512_maskz_loadu_ps(row_mask[v], bp + 16 * v)
+                       : _mm512_load_ps(bp + 16 * v);
+    }
+    __m256 by = _mm256_setzero_ps();
+    if (Y) {
+      by = kIndirect ? _mm512_castps512_ps256(_mm512_maskz_loadu_ps(row_mask[Z], bp + 16 * Z))
+                     : _mm256_load_ps(bp + 16 * Z);
+    }
 #pragma GCC unroll 12
     for (int r = 0; r < R; ++r) {
       const __m512 va = _mm512_set1_ps(a[r * lda + k]);
@@ -199,7 +213,49 @@ void rows_and_column(int mr, int nr, int64_t kc, const float* a, int64_t lda,
   }
 }
 
+template <int H>
+void rows_indirect(int mr, int nr, int64_t kc, const float* a, int64_t lda,
+                   const float* const* b_rows, bool accumulate, const GemmEpilogue* ep, float* c,
+                   int64_t ldc) {
+  switch (mr) {
+#define TVLITE_ROWS(R) \
+  case R:              \
+    return tile<R, H, true>(nr, kc, a, lda, nullptr, accumulate, ep, c, ldc, b_rows);
+    TVLITE_ROWS(1)
+    TVLITE_ROWS(2)
+    TVLITE_ROWS(3)
+    TVLITE_ROWS(4)
+    TVLITE_ROWS(5)
+    TVLITE_ROWS(6)
+    TVLITE_ROWS(7)
+    TVLITE_ROWS(8)
+    TVLITE_ROWS(9)
+    TVLITE_ROWS(10)
+    TVLITE_ROWS(11)
+    TVLITE_ROWS(12)
+#undef TVLITE_ROWS
+    default:
+      break;
+  }
+}
+
 }  // namespace
+
+void gemm_f32_ukernel_12x32__avx512f_indirect(int mr, int nr, int64_t kc, const float* a,
+                                              int64_t lda, const float* const* b_rows,
+                                              bool accumulate, const GemmEpilogue* ep, float* c,
+                                              int64_t ldc) {
+  assert(mr >= 1 && mr <= MR && nr >= 1 && nr <= NR && kc >= 1);
+  if (nr <= 8) {
+    rows_indirect<1>(mr, nr, kc, a, lda, b_rows, accumulate, ep, c, ldc);
+  } else if (nr <= 16) {
+    rows_indirect<2>(mr, nr, kc, a, lda, b_rows, accumulate, ep, c, ldc);
+  } else if (nr <= 24) {
+    rows_indirect<3>(mr, nr, kc, a, lda, b_rows, accumulate, ep, c, ldc);
+  } else {
+    rows_indirect<4>(mr, nr, kc, a, lda, b_rows, accumulate, ep, c, ldc);
+  }
+}
 
 void gemm_f32_ukernel_12x32__avx512f(int mr, int nr, int64_t kc, const float* a, int64_t lda,
                                      const float* packed_b, bool accumulate,

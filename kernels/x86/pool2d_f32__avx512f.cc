@@ -53,7 +53,9 @@ inline __m512 window16(const float* const* rows, int kh, int64_t offset, int n,
     const float* r = rows[ky] + offset;
     const __m512 a = _mm512_maskz_loadu_ps(ma, r), b = _mm512_maskz_loadu_ps(mb, r + 16);
     const __m512 c = _mm512_maskz_loadu_ps(mc, r + 2), d = _mm512_maskz_loadu_ps(md, r + 18);
-    if (!kNaN) nan |= _mm512_cmp_ps_mask(a, b, _CMP_UNORD_Q) | _mm512_cmp_ps_mask(c, d, _CMP_UNORD_Q);
+    if (!kNaN) {
+      nan |= _mm512_cmp_ps_mask(a, b, _CMP_UNORD_Q) | _mm512_cmp_ps_mask(c, d, _CMP_UNORD_Q);
+    }
     const __m512 t0 = _mm512_permutex2var_ps(a, even, b);  // r[0], r[2], ...
     const __m512 t1 = _mm512_permutex2var_ps(a, odd, b);   // r[1], r[3], ...
     const __m512 t2 = _mm512_permutex2var_ps(c, even, d);  // r[2], r[4], ...

@@ -114,6 +114,8 @@ TEST_CASE("conv2d_f32_epilogue matches conv2d_f32_epilogue_ref over strides, dil
       {13, 13, 3, 1, 1, 1, 13, 10, 9},  // depthwise
       {8, 10, 1, 1, 0, 1, 2, 7, 7},     // grouped pointwise
       {3, 7, 11, 4, 2, 1, 1, 35, 37},   // AlexNet's first conv, small
+      {3, 29, 7, 2, 3, 1, 1, 11, 70},   // stem, 35 outputs a row: panels of 32 + 3
+      {6, 14, 5, 3, 2, 1, 2, 8, 100},   // 3 phases, groups, 34 outputs a row (32 + 2)
   };
   ThreadParallel three(3);
   for (const Case& c : cases) {

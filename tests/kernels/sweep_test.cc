@@ -152,6 +152,9 @@ TEST_CASE("conv2d_f32 matches the reference over kernels, strides, pads, dilatio
       {3, 5, 7, 7, 3, 1, 1, 1, 30, 29},    // 3 phases
       {2, 6, 6, 6, 2, 0, 1, 1, 20, 21},    // even kernel, unpadded, odd width
       {4, 6, 5, 5, 2, 4, 1, 2, 15, 16},    // groups; pad 4 (taps wholly in the padding)
+      {3, 13, 7, 7, 2, 3, 1, 1, 9, 70},    // 35 outputs a row: two panels (AVX-512: 32 + 3)
+      {5, 14, 5, 5, 2, 2, 1, 1, 6, 131},   // 66 a row: 32 + 32 + 2
+      {8, 25, 11, 11, 4, 2, 1, 1, 15, 140}, // K = 968: K slices; 34 a row; 25 = 12 + 12 + 1 rows
       {5, 6, 3, 3, 1, 3, 2, 1, 8, 9},
       {4, 4, 3, 3, 2, 2, 3, 1, 13, 12},
       {6, 5, 5, 3, 1, 0, 1, 1, 9, 5},

@@ -19,12 +19,20 @@ using GemmUkernelFn = void (*)(int mr, int nr, int64_t kc, const float* a, int64
                                const float* packed_b, bool accumulate, const GemmEpilogue* ep,
                                float* c, int64_t ldc);
 
+// The same tile with B given as rows: row k of the kc x nr block at b_rows[k] (nr floats, any
+// float alignment; nothing past them is read). A convolution whose taps are contiguous runs of
+// a prepared input (conv2d_rows_f32.cc) calls it with pointers into that input: no packing.
+using GemmUkernelIndirectFn = void (*)(int mr, int nr, int64_t kc, const float* a, int64_t lda,
+                                       const float* const* b_rows, bool accumulate,
+                                       const GemmEpilogue* ep, float* c, int64_t ldc);
+
 struct GemmUkernel {
   const char* name;
   int mr;
   int nr;  // <= kGemmMaxNr, a multiple of 4
   int mc;  // rows of A per cache block, a multiple of mr (tuned per micro-kernel)
   GemmUkernelFn fn;
+  GemmUkernelIndirectFn indirect = nullptr;  // or null: this tile has no such form
 };
 
 constexpr int kGemmMaxNr = 32;
@@ -60,6 +68,10 @@ void gemm_f32_ukernel_6x16__avx2(int mr, int nr, int64_t kc, const float* a, int
 void gemm_f32_ukernel_12x32__avx512f(int mr, int nr, int64_t kc, const float* a, int64_t lda,
                                      const float* packed_b, bool accumulate,
                                      const GemmEpilogue* ep, float* c, int64_t ldc);
+void gemm_f32_ukernel_12x32__avx512f_indirect(int mr, int nr, int64_t kc, const float* a,
+                                              int64_t lda, const float* const* b_rows,
+                                              bool accumulate, const GemmEpilogue* ep, float* c,
+                                              int64_t ldc);
 #endif
 #if defined(__aarch64__) || defined(__arm__)
 // Needs cpu_features() & kCpuFeatureNeon (on 32-bit ARM, built with -mfpu=neon for itself).
