@@ -106,13 +106,14 @@ inline void tile(int nr, int64_t kc, const float* a, int64_t lda, const float* p
   }
 }
 
-template <int H>
+template <int H, bool kIndirect = false>
 void rows(int mr, int nr, int64_t kc, const float* a, int64_t lda, const float* packed_b,
-          bool accumulate, const GemmEpilogue* ep, float* c, int64_t ldc) {
+          bool accumulate, const GemmEpilogue* ep, float* c, int64_t ldc,
+          const float* const* b_rows = nullptr) {
   switch (mr) {
 #define TVLITE_ROWS(R) \
   case R:              \
-    return tile<R, H>(nr, kc, a, lda, packed_b, accumulate, ep, c, ldc);
+    return tile<R, H, kIndirect>(nr, kc, a, lda, packed_b, accumulate, ep, c, ldc, b_rows);
     TVLITE_ROWS(1)
     TVLITE_ROWS(2)
     TVLITE_ROWS(3)
@@ -213,29 +214,19 @@ void rows_and_column(int mr, int nr, int64_t kc, const float* a, int64_t lda,
   }
 }
 
-template <int H>
-void rows_indirect(int mr, int nr, int64_t kc, const float* a, int64_t lda,
-                   const float* const* b_rows, bool accumulate, const GemmEpilogue* ep, float* c,
-                   int64_t ldc) {
-  switch (mr) {
-#define TVLITE_ROWS(R) \
-  case R:              \
-    return tile<R, H, true>(nr, kc, a, lda, nullptr, accumulate, ep, c, ldc, b_rows);
-    TVLITE_ROWS(1)
-    TVLITE_ROWS(2)
-    TVLITE_ROWS(3)
-    TVLITE_ROWS(4)
-    TVLITE_ROWS(5)
-    TVLITE_ROWS(6)
-    TVLITE_ROWS(7)
-    TVLITE_ROWS(8)
-    TVLITE_ROWS(9)
-    TVLITE_ROWS(10)
-    TVLITE_ROWS(11)
-    TVLITE_ROWS(12)
-#undef TVLITE_ROWS
-    default:
-      break;
+// The tile for nr columns: 8, 16, 24 or 32 of them computed.
+template <bool kIndirect>
+void columns(int mr, int nr, int64_t kc, const float* a, int64_t lda, const float* packed_b,
+             bool accumulate, const GemmEpilogue* ep, float* c, int64_t ldc,
+             const float* const* b_rows) {
+  if (nr <= 8) {
+    rows<1, kIndirect>(mr, nr, kc, a, lda, packed_b, accumulate, ep, c, ldc, b_rows);
+  } else if (nr <= 16) {
+    rows<2, kIndirect>(mr, nr, kc, a, lda, packed_b, accumulate, ep, c, ldc, b_rows);
+  } else if (nr <= 24) {
+    rows<3, kIndirect>(mr, nr, kc, a, lda, packed_b, accumulate, ep, c, ldc, b_rows);
+  } else {
+    rows<4, kIndirect>(mr, nr, kc, a, lda, packed_b, accumulate, ep, c, ldc, b_rows);
   }
 }
 
@@ -246,15 +237,7 @@ void gemm_f32_ukernel_12x32__avx512f_indirect(int mr, int nr, int64_t kc, const 
                                               bool accumulate, const GemmEpilogue* ep, float* c,
                                               int64_t ldc) {
   assert(mr >= 1 && mr <= MR && nr >= 1 && nr <= NR && kc >= 1);
-  if (nr <= 8) {
-    rows_indirect<1>(mr, nr, kc, a, lda, b_rows, accumulate, ep, c, ldc);
-  } else if (nr <= 16) {
-    rows_indirect<2>(mr, nr, kc, a, lda, b_rows, accumulate, ep, c, ldc);
-  } else if (nr <= 24) {
-    rows_indirect<3>(mr, nr, kc, a, lda, b_rows, accumulate, ep, c, ldc);
-  } else {
-    rows_indirect<4>(mr, nr, kc, a, lda, b_rows, accumulate, ep, c, ldc);
-  }
+  columns<true>(mr, nr, kc, a, lda, nullptr, accumulate, ep, c, ldc, b_rows);
 }
 
 void gemm_f32_ukernel_12x32__avx512f(int mr, int nr, int64_t kc, const float* a, int64_t lda,
@@ -275,15 +258,7 @@ void gemm_f32_ukernel_12x32__avx512f(int mr, int nr, int64_t kc, const float* a,
         return rows_and_column<3>(mr, nr, kc, a, lda, packed_b, accumulate, ep, c, ldc);
     }
   }
-  if (nr <= 8) {
-    rows<1>(mr, nr, kc, a, lda, packed_b, accumulate, ep, c, ldc);
-  } else if (nr <= 16) {
-    rows<2>(mr, nr, kc, a, lda, packed_b, accumulate, ep, c, ldc);
-  } else if (nr <= 24) {
-    rows<3>(mr, nr, kc, a, lda, packed_b, accumulate, ep, c, ldc);
-  } else {
-    rows<4>(mr, nr, kc, a, lda, packed_b, accumulate, ep, c, ldc);
-  }
+  columns<false>(mr, nr, kc, a, lda, packed_b, accumulate, ep, c, ldc, nullptr);
 }
 
 }  // namespace tvlite::kernels
