@@ -83,8 +83,8 @@ struct ConvB {
   const float* phases = nullptr;  // the group's input split into phases, or null
   int64_t phase_width = 0;
   // With phases, tap kx reads phase phase_of[kx] at ox + phase_shift[kx] (splits_phases).
-  int8_t phase_of[kPhaseMaxTaps] = {};
-  int8_t phase_shift[kPhaseMaxTaps] = {};
+  int phase_of[kPhaseMaxTaps] = {};  // int: a shift is about pad / stride, any size
+  int phase_shift[kPhaseMaxTaps] = {};
 };
 
 // A run of a panel's columns that lie in one output row: lanes [lane, lane + count) read input
@@ -360,8 +360,8 @@ void conv2d_f32_epilogue(const Conv2dParams& p, int in_h, int in_w, const float*
       for (int kx = 0; kx < p.kernel_w; ++kx) {  // x = s ox + kx - pad = s (ox + shift) + phase
         const int x = kx - p.pad_w;
         const int ph = ((x % p.stride_w) + p.stride_w) % p.stride_w;
-        conv.phase_of[kx] = int8_t(ph);
-        conv.phase_shift[kx] = int8_t((x - ph) / p.stride_w);
+        conv.phase_of[kx] = ph;
+        conv.phase_shift[kx] = (x - ph) / p.stride_w;
       }
     }
     const GemmB b = pointwise || subsampled != nullptr ? gemm_f32_b_dense(&dense)

@@ -314,7 +314,7 @@ void run(const Conv2dParams& p, int in_h, int in_w, const float* input, const fl
   const int threads = parallel == nullptr ? 1 : parallel->num_threads();
   t.block_tiles = kBlockTiles;
   t.part_size = t.g.cout;
-  if (threads > 1 && t.g.tiles <= kBlockTiles * threads) {
+  if (threads > 1 && t.g.tiles <= kBlockTiles * threads && t.g.cout > 0) {
     t.part_size = (t.g.cout + threads - 1) / threads;
     t.cout_parts = (t.g.cout + t.part_size - 1) / t.part_size;  // none empty (5 over 4: 2+2+1)
   } else if (threads > 1) {

@@ -27,9 +27,11 @@ inline __mmask16 first_lanes(int n) {  // lanes [0, n), n clamped to [0, 16]
 // The window's result is the reference's sequential one: the last NaN in tap order if there is
 // one, else the first of the largest (which zero, of +0 and -0). That rule combines any split of
 // the taps in order (ab)c = a(bc), so each row is reduced on its own and the rows then in
-// order: a dependency chain of 4 steps, not 9. Without NaN, _mm512_max_ps(v, m) is the rule (it
-// returns m, its second operand, on equal values); a step whose loads hold any NaN is recomputed
-// with the NaN-aware select.
+// order: a dependency chain of 4 steps, not 9. A step whose loads hold no NaN selects with one
+// compare (v > m) per tap; one with a NaN is recomputed with the NaN-aware select. Both select,
+// never compute, a value: with denormals flushed (DAZ, the runtime's mode) the compare sees a
+// denormal as 0, as the reference's does, and the denormal itself still comes out (vmaxps would
+// return it flushed to 0).
 template <bool kFull, bool kNaN>
 inline __m512 window16(const float* const* rows, int kh, int64_t offset, int n,
                        __mmask16* any_nan) {
@@ -40,11 +42,10 @@ inline __m512 window16(const float* const* rows, int kh, int64_t offset, int n,
   const __mmask16 mb = kFull ? 0xffff : first_lanes(last - 15);  // r[16..31]
   const __mmask16 mc = kFull ? 0xffff : first_lanes(last - 1);   // r[2..17]
   const __mmask16 md = kFull ? 0xffff : first_lanes(last - 17);  // r[18..33]
-  // m <- v where v > m or v is NaN (the reference's max_nan(m, v)).
+  // m <- v where v > m or (kNaN) v is NaN: the reference's max_nan(m, v).
   auto combine = [](__m512 m, __m512 v) {
-    if (!kNaN) return _mm512_maskz_max_ps(0xffff, v, m);  // the maskz form: no undefined operand
-    const __mmask16 take =
-        _mm512_cmp_ps_mask(v, m, _CMP_GT_OQ) | _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
+    __mmask16 take = _mm512_cmp_ps_mask(v, m, _CMP_GT_OQ);
+    if (kNaN) take |= _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
     return _mm512_mask_mov_ps(m, take, v);
   };
   __m512 m = _mm512_set1_ps(kLowest);  // kh >= 1: replaced by the first row

@@ -13,6 +13,7 @@
 #include "kernel_test_util.h"
 #include "tvlite/kernels/batch_norm.h"
 #include "tvlite/kernels/conv2d.h"
+#include "tvlite/kernels/cpu.h"
 #include "tvlite/kernels/elementwise.h"
 #include "tvlite/kernels/gemm.h"
 #include "tvlite/kernels/gemm_microkernel.h"
@@ -127,6 +128,38 @@ TEST_CASE("gemm_f32 matches the reference over tile edges, tails and leading dim
   GemmTester().m(64).n(3136).k(64).test(k::gemm_f32_ukernel_default(), nullptr);
 }
 
+// conv2d_f32 against conv2d_f32_ref for p on an in_h x in_w input, serial and threaded, with
+// and without bias.
+static void check_conv(const k::Conv2dParams& p, int in_h, int in_w, k::Parallel* threaded) {
+  const int oh = k::conv2d_output_size(in_h, p.kernel_h, p.stride_h, p.pad_h, p.dilation_h);
+  const int ow = k::conv2d_output_size(in_w, p.kernel_w, p.stride_w, p.pad_w, p.dilation_w);
+  if (oh <= 0 || ow <= 0) return;
+  INFO("cin=" << p.in_channels << " cout=" << p.out_channels << " k=" << p.kernel_h << "x"
+              << p.kernel_w << " s=" << p.stride_h << "," << p.stride_w << " p=" << p.pad_h
+              << "," << p.pad_w << " d=" << p.dilation_h << "," << p.dilation_w
+              << " g=" << p.groups << " in=" << in_h << "x" << in_w);
+  const size_t wn = size_t(p.out_channels) * (p.in_channels / p.groups) * p.kernel_h * p.kernel_w;
+  const auto x = random_floats(size_t(p.in_channels) * in_h * in_w, 1 + p.in_channels);
+  const auto w = random_floats(wn, 2 + p.out_channels);
+  const auto b = random_floats(size_t(p.out_channels), 3);
+  const size_t on = size_t(p.out_channels) * oh * ow;
+  std::vector<float> ref(on), mag(on);
+  k::conv2d_f32_ref(p, in_h, in_w, x.data(), w.data(), b.data(), ref.data());
+  const auto ax = abs_of(x), aw = abs_of(w), ab = abs_of(b);
+  k::conv2d_f32_ref(p, in_h, in_w, ax.data(), aw.data(), ab.data(), mag.data());
+  for (k::Parallel* par : {static_cast<k::Parallel*>(nullptr), threaded}) {
+    for (bool with_bias : {true, false}) {
+      std::vector<float> want = ref;
+      if (!with_bias) k::conv2d_f32_ref(p, in_h, in_w, x.data(), w.data(), nullptr, want.data());
+      std::vector<float> got(on, std::nanf(""));
+      AlignedBuffer scratch(k::conv2d_f32_scratch_bytes(p, in_h, in_w, k::parallel_threads(par)));
+      k::conv2d_f32(p, in_h, in_w, x.data(), w.data(), with_bias ? b.data() : nullptr, got.data(),
+                    scratch.ptr, par);
+      CHECK(count_mismatches(got.data(), want.data(), mag.data(), on) == 0);
+    }
+  }
+}
+
 TEST_CASE("conv2d_f32 matches the reference over kernels, strides, pads, dilations, groups") {
   struct Case {
     int cin, cout, kernel_h, kernel_w, stride, pad, dilation, groups, h, w;
@@ -188,36 +221,24 @@ TEST_CASE("conv2d_f32 matches the reference over kernels, strides, pads, dilatio
         p.pad_w = c.pad == 0 ? 1 : c.pad - 1;
         p.dilation_w = c.dilation == 1 ? 2 : 1;
       }
-      const int oh = k::conv2d_output_size(c.h, p.kernel_h, p.stride_h, p.pad_h, p.dilation_h);
-      const int ow = k::conv2d_output_size(c.w, p.kernel_w, p.stride_w, p.pad_w, p.dilation_w);
-      if (oh <= 0 || ow <= 0) continue;
-      INFO("cin=" << c.cin << " cout=" << c.cout << " k=" << p.kernel_h << "x" << p.kernel_w
-                  << " s=" << p.stride_h << "," << p.stride_w << " p=" << p.pad_h << ","
-                  << p.pad_w << " d=" << p.dilation_h << "," << p.dilation_w
-                  << " g=" << p.groups << " in=" << c.h << "x" << c.w);
-      const size_t wn = size_t(c.cout) * (c.cin / c.groups) * c.kernel_h * c.kernel_w;
-      const auto x = random_floats(size_t(c.cin) * c.h * c.w, 1 + c.cin);
-      const auto w = random_floats(wn, 2 + c.cout);
-      const auto b = random_floats(size_t(c.cout), 3);
-      const size_t on = size_t(c.cout) * oh * ow;
-      std::vector<float> ref(on), mag(on);
-      k::conv2d_f32_ref(p, c.h, c.w, x.data(), w.data(), b.data(), ref.data());
-      const auto ax = abs_of(x), aw = abs_of(w), ab = abs_of(b);
-      k::conv2d_f32_ref(p, c.h, c.w, ax.data(), aw.data(), ab.data(), mag.data());
-      for (k::Parallel* par : {static_cast<k::Parallel*>(nullptr),
-                               static_cast<k::Parallel*>(&three)}) {
-        for (bool with_bias : {true, false}) {
-          std::vector<float> want = ref;
-          if (!with_bias) k::conv2d_f32_ref(p, c.h, c.w, x.data(), w.data(), nullptr, want.data());
-          std::vector<float> got(on, std::nanf(""));
-          AlignedBuffer scratch(k::conv2d_f32_scratch_bytes(p, c.h, c.w, k::parallel_threads(par)));
-          k::conv2d_f32(p, c.h, c.w, x.data(), w.data(), with_bias ? b.data() : nullptr,
-                        got.data(), scratch.ptr, par);
-          CHECK(count_mismatches(got.data(), want.data(), mag.data(), on) == 0);
-        }
-      }
+      check_conv(p, c.h, c.w, &three);
     }
   }
+}
+
+TEST_CASE("conv2d_f32 with a phase index or a tap's shift past 127 (strides and pads of any size)") {
+  // Found by a review: the phase tables were int8_t. Stride 129 with pad 1 put tap 0 in phase
+  // 128; pad 257 at stride 2 gave tap 0 a shift of -129.
+  ThreadParallel three(3);
+  k::Conv2dParams p;
+  p.in_channels = 1, p.out_channels = 2;
+  p.kernel_h = 1, p.kernel_w = 5;
+  p.stride_w = 129, p.pad_w = 1;
+  check_conv(p, 2, 387, &three);
+  p.stride_w = 2, p.pad_w = 257;
+  check_conv(p, 1, 20, &three);
+  p.stride_w = 3, p.pad_w = 400, p.stride_h = 2, p.pad_h = 1, p.kernel_h = 3;
+  check_conv(p, 4, 30, &three);
 }
 
 // A strided 1x1 conv with many outputs subsamples its input into scratch: strides unequal
@@ -330,8 +351,11 @@ TEST_CASE("max_pool2d_f32's 3-wide, stride-2 path matches the reference bit for 
   int tested = 0;
   // Inputs: 0, about a quarter NaN (payload = position) and some +-inf, in lanes and tails
   // alike; 1, one NaN in about 256 (most vector steps NaN-free, a few not); 2, no NaN, values
-  // from {+0, -0, +1, -1, +inf, -inf}: ties, where which zero comes out is the reference's.
-  for (int mode : {0, 1, 2})
+  // from {+0, -0, +1, -1, +inf, -inf}: ties, where which zero comes out is the reference's;
+  // 3, denormals of both signs among +-0 and -1, with denormals flushed as the runtime runs
+  // (the compare sees them as 0, and the denormal that wins must come out as it is).
+  const bool flushing = k::flush_denormals_enabled();
+  for (int mode : {0, 1, 2, 3})
   for (int kh : {1, 2, 3, 5}) {
     for (int sh : {1, 2, 3}) {
       for (int dh : {1, 2}) {
@@ -358,6 +382,13 @@ TEST_CASE("max_pool2d_f32's 3-wide, stride-2 path matches the reference bit for 
                                          std::numeric_limits<float>::infinity(),
                                          -std::numeric_limits<float>::infinity()};
                   x[i] = ties[roll % 6];
+                } else if (mode == 3) {
+                  const uint32_t bits = (roll & 1 ? 0x80000000u : 0u) | (state & 0x7fffffu);
+                  if (roll % 8 < 5) {
+                    std::memcpy(&x[i], &bits, sizeof(bits));  // a denormal (or 0)
+                  } else {
+                    x[i] = roll % 8 == 5 ? 0.0f : roll % 8 == 6 ? -0.0f : -1.0f;
+                  }
                 } else if (mode == 1 ? roll == 0 && (state >> 16 & 0xff) < 64 : roll < 64) {
                   const uint32_t sign_quiet = roll & 1 ? 0xffc00000u : 0x7fc00000u;
                   const uint32_t bits = sign_quiet | uint32_t(i & 0x3fffff);
@@ -367,8 +398,10 @@ TEST_CASE("max_pool2d_f32's 3-wide, stride-2 path matches the reference bit for 
                 }
               }
               std::vector<float> ref(size_t(2) * oh * ow), got(ref.size(), 1.0f);
+              k::set_flush_denormals(mode == 3);
               k::max_pool2d_f32_ref(p, 2, h, w, x.data(), ref.data());
               k::max_pool2d_f32(p, 2, h, w, x.data(), got.data());
+              k::set_flush_denormals(flushing);
               INFO("mode=" << mode << " kh=" << kh << " sh=" << sh << " dh=" << dh
                            << " pad=" << pad << " ceil=" << ceil_mode << " h=" << h << " w=" << w);
               CHECK(std::memcmp(got.data(), ref.data(), ref.size() * sizeof(float)) == 0);
@@ -379,7 +412,7 @@ TEST_CASE("max_pool2d_f32's 3-wide, stride-2 path matches the reference bit for 
       }
     }
   }
-  CHECK(tested > 6000);
+  CHECK(tested > 8000);
 }
 
 TEST_CASE("adaptive_avg_pool2d_f32, batch_norm_f32, relu and add match their references") {

@@ -90,6 +90,7 @@ TEST_CASE("conv2d_winograd_f32 F(2,3) and F(4,3) match the reference over tails 
       {20, 24, 31, 17, 1}, // more than one block of 32 tiles, odd everything
       {64, 64, 28, 28, 1}, // ResNet's second stage
       {40, 29, 14, 14, 1}, // 49 or 16 tiles: with threads, output channels split unevenly
+      {4, 0, 6, 6, 1},     // no output channels: nothing to split (was a division by zero)
   };
   // With at most 32 tiles per thread the threads split each block's output channels (cout 1,
   // 3, 5, 7 over 3 threads: parts of 1 and 2); with more they split the tiles.
