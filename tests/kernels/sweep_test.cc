@@ -426,6 +426,20 @@ TEST_CASE("adaptive_avg_pool2d_f32, batch_norm_f32, relu and add match their ref
       CHECK(count_mismatches(got.data(), ref.data(), nullptr, got.size(), 1e-6, 1e-6) == 0);
     }
   }
+  {  // one-element windows (AlexNet's 6x6 -> 6x6), bit for bit: -0, NaN, inf, denormals
+    auto x = random_floats(size_t(3) * 6 * 7, 9);
+    x[0] = -0.0f, x[1] = std::nanf("7"), x[2] = -std::numeric_limits<float>::infinity();
+    x[3] = 1e-40f, x[4] = -1e-40f;
+    for (bool flush : {false, true}) {
+      const bool before = k::flush_denormals_enabled();
+      k::set_flush_denormals(flush);
+      std::vector<float> ref(x.size()), got(x.size());
+      k::adaptive_avg_pool2d_f32_ref(3, 6, 7, 6, 7, x.data(), ref.data());
+      k::adaptive_avg_pool2d_f32(3, 6, 7, 6, 7, x.data(), got.data());
+      k::set_flush_denormals(before);
+      CHECK(std::memcmp(got.data(), ref.data(), ref.size() * sizeof(float)) == 0);
+    }
+  }
   const int64_t c = 13, spatial = 37;
   const auto x = random_floats(size_t(c * spatial), 1), gamma = random_floats(size_t(c), 2),
              beta = random_floats(size_t(c), 3), mean = random_floats(size_t(c), 4),
