@@ -54,7 +54,7 @@ void subsample_channels(void* ctx, int64_t c0, int64_t c1, int /*thread_index*/)
   }
 }
 
-// A conv strided along x (ResNet's stem and strided 3x3s, AlexNet's first conv) reads every
+// A conv strided along x with a wide kernel (ResNet's stem, AlexNet's first conv) reads every
 // tap at stride s: each packed row of B was a gather of deinterleaving loads, a quarter of the
 // stem's time. Its input is first split into s phases per row, phase ph holding columns
 // ph, ph + s, ...: one pass over the input, after which every tap is a contiguous copy from one
@@ -322,8 +322,7 @@ void conv2d_f32_epilogue(const Conv2dParams& p, int in_h, int in_w, const float*
     conv2d_winograd_f32_epilogue(tile, p, in_h, in_w, input, weight, ep, output, scratch, parallel);
     return;
   }
-  if (conv2d_rows_applies(p, in_h, in_w)) {  // false in the OpenBLAS build
-    assert(scratch != nullptr);
+  if (scratch != nullptr && conv2d_rows_applies(p, in_h, in_w)) {  // never in the OpenBLAS build
     conv2d_rows_f32(p, in_h, in_w, input, weight, ep, output, scratch, parallel);
     return;
   }
