@@ -356,12 +356,7 @@ void conv2d_f32_epilogue(const Conv2dParams& p, int in_h, int in_w, const float*
     if (phases != nullptr) {
       conv.phases = phases;
       conv.phase_width = phase_width(p, in_w);
-      for (int kx = 0; kx < p.kernel_w; ++kx) {  // x = s ox + kx - pad = s (ox + shift) + phase
-        const int x = kx - p.pad_w;
-        const int ph = ((x % p.stride_w) + p.stride_w) % p.stride_w;
-        conv.phase_of[kx] = ph;
-        conv.phase_shift[kx] = (x - ph) / p.stride_w;
-      }
+      phase_taps(p, conv.phase_of, conv.phase_shift);
     }
     const GemmB b = pointwise || subsampled != nullptr ? gemm_f32_b_dense(&dense)
                                                        : GemmB{pack_conv, &conv};

@@ -15,6 +15,17 @@ namespace tvlite::kernels {
 // cost more than it saved).
 constexpr int kPhaseMinTaps = 5, kPhaseMaxTaps = 16;
 
+// Tap kx (kx < kernel_w <= kPhaseMaxTaps) reads phase phase_of[kx] at index ox + shift[kx]:
+// x = s ox + kx - pad = s (ox + shift) + phase.
+inline void phase_taps(const Conv2dParams& p, int* phase_of, int* shift) {
+  for (int kx = 0; kx < p.kernel_w; ++kx) {
+    const int x = kx - p.pad_w;
+    const int ph = ((x % p.stride_w) + p.stride_w) % p.stride_w;
+    phase_of[kx] = ph;
+    shift[kx] = (x - ph) / p.stride_w;  // exact, so floor for negative x too
+  }
+}
+
 // Row (c, y, ph) of dst, at ((c * in_h + y) * stride + ph) * width: `margin` zeros, then the
 // input's columns ph, ph + stride, ..., then zeros up to width.
 struct PhaseTask {

@@ -27,12 +27,9 @@ struct Layout {
 Layout layout(const Conv2dParams& p, int in_w, int out_w) {
   Layout l;
   l.stride = p.stride_w;
+  phase_taps(p, l.phase_of, l.shift);
   int min_shift = 0, max_shift = 0;
-  for (int kx = 0; kx < p.kernel_w; ++kx) {  // x = s ox + kx - pad = s (ox + shift) + phase
-    const int x = kx - p.pad_w;
-    const int ph = ((x % l.stride) + l.stride) % l.stride;
-    l.phase_of[kx] = ph;
-    l.shift[kx] = (x - ph) / l.stride;
+  for (int kx = 0; kx < p.kernel_w; ++kx) {
     min_shift = std::min(min_shift, l.shift[kx]);
     max_shift = std::max(max_shift, l.shift[kx]);
   }
@@ -95,15 +92,7 @@ void run_panels(void* ctx, int64_t begin, int64_t end, int /*thread_index*/) {
       const bool last = k0 + kc == t.k;
       for (int64_t i0 = 0; i0 < t.cout; i0 += MR) {
         const int mr = int(std::min<int64_t>(MR, t.cout - i0));
-        GemmEpilogue tile;
-        if (last) {
-          const GemmEpilogue& ep = *t.ep;
-          tile.scale = ep.scale != nullptr ? ep.scale + i0 : nullptr;
-          tile.shift = ep.shift != nullptr ? ep.shift + i0 : nullptr;
-          tile.residual = ep.residual != nullptr ? ep.residual + i0 * ep.ldr + j0 : nullptr;
-          tile.ldr = ep.ldr;
-          tile.relu = ep.relu;
-        }
+        const GemmEpilogue tile = last ? gemm_epilogue_at(*t.ep, i0, j0) : GemmEpilogue{};
         t.uk->indirect(mr, nr, kc, t.weight + i0 * t.k + k0, t.k, rows, k0 > 0,
                        last ? &tile : nullptr, t.output + i0 * out_hw + j0, out_hw);
       }

@@ -101,14 +101,7 @@ void gemm_block(const GemmTask& t, int64_t m0, int64_t m1, int64_t n0, int64_t n
         const float* panel = packed + pnl * kc * NR;
         for (int64_t i0 = m0; i0 < m1; i0 += MR) {
           const int mr = int(std::min<int64_t>(MR, m1 - i0));
-          GemmEpilogue tile;
-          if (last) {
-            tile.scale = ep.scale != nullptr ? ep.scale + i0 : nullptr;
-            tile.shift = ep.shift != nullptr ? ep.shift + i0 : nullptr;
-            tile.residual = ep.residual != nullptr ? ep.residual + i0 * ep.ldr + j0 : nullptr;
-            tile.ldr = ep.ldr;
-            tile.relu = ep.relu;
-          }
+          const GemmEpilogue tile = last ? gemm_epilogue_at(ep, i0, j0) : GemmEpilogue{};
           t.uk->fn(mr, nr, kc, t.A + i0 * t.lda + k0, t.lda, panel, accumulate,
                    last ? &tile : nullptr, t.C + i0 * t.ldc + j0, t.ldc);
         }

@@ -85,6 +85,17 @@ void gemm_f32_ukernel_8x8__aarch64_neonfma(int mr, int nr, int64_t kc, const flo
                                            const GemmEpilogue* ep, float* c, int64_t ldc);
 #endif
 
+// ep with its pointers offset to the tile at row i0, column j0 (what a micro-kernel takes).
+inline GemmEpilogue gemm_epilogue_at(const GemmEpilogue& ep, int64_t i0, int64_t j0) {
+  GemmEpilogue tile;
+  tile.scale = ep.scale != nullptr ? ep.scale + i0 : nullptr;
+  tile.shift = ep.shift != nullptr ? ep.shift + i0 : nullptr;
+  tile.residual = ep.residual != nullptr ? ep.residual + i0 * ep.ldr + j0 : nullptr;
+  tile.ldr = ep.ldr;
+  tile.relu = ep.relu;
+  return tile;
+}
+
 // The micro-kernels this CPU can run, portable first, best last; *count receives their number.
 const GemmUkernel* gemm_f32_ukernels(int* count);
 // The best of them (what gemm_f32 uses), chosen on the first call.
