@@ -4,8 +4,8 @@
 // the 32 tiles of a block vectorize 8 wide. The including file defines TVLITE_WINOGRAD_NS, the
 // namespace that keeps the two copies apart.
 #pragma once
-#include <cassert>
 #include <atomic>
+#include <cassert>
 #include <cstdint>
 
 #include "tvlite/kernels/conv2d.h"
@@ -52,10 +52,8 @@ struct Winograd<4> {
                                     {1.0f / 24, 1.0f / 12, 1.0f / 6},
                                     {1.0f / 24, -1.0f / 12, 1.0f / 6},
                                     {0, 0, 1}};
-  static constexpr float AT[4][6] = {{1, 1, 1, 1, 1, 0},
-                                     {0, 1, -1, 2, -2, 0},
-                                     {0, 1, 1, 4, 4, 0},
-                                     {0, 1, -1, 8, -8, 1}};
+  static constexpr float AT[4][6] = {
+      {1, 1, 1, 1, 1, 0}, {0, 1, -1, 2, -2, 0}, {0, 1, 1, 4, 4, 0}, {0, 1, -1, 8, -8, 1}};
 };
 
 constexpr int kBlockTiles = 32;  // tiles per block: the GEMMs' N (two AVX2 panels)
@@ -95,8 +93,8 @@ struct Task {
   const float* weight;
   const GemmEpilogue* ep;
   float* output;
-  float* u;        // [P][cout][cin]
-  float* blocks;   // per thread: V [cin][P][kBlockTiles], then M [cout][P][kBlockTiles]
+  float* u;             // [P][cout][cin]
+  float* blocks;        // per thread: V [cin][P][kBlockTiles], then M [cout][P][kBlockTiles]
   int64_t block_tiles;  // tiles per block (<= kBlockTiles)
   int64_t num_blocks;
   // Each block's output channels in this many parts of part_size (the last may be shorter): the
@@ -132,7 +130,8 @@ void transform_weights(void* ctx, int64_t c0, int64_t c1, int /*thread*/) {
       for (int i = 0; i < A; ++i) {
         const float g0 = W::G[i][0], g1 = W::G[i][1], g2 = W::G[i][2];
         for (int b = 0; b < 3; ++b) {
-          for (int c = 0; c < n; ++c) gg[i][b][c] = g0 * gt[b][c] + g1 * gt[3 + b][c] + g2 * gt[6 + b][c];
+          for (int c = 0; c < n; ++c)
+            gg[i][b][c] = g0 * gt[b][c] + g1 * gt[3 + b][c] + g2 * gt[6 + b][c];
         }
       }
       for (int i = 0; i < A; ++i) {
@@ -287,8 +286,8 @@ void run_blocks(void* ctx, int64_t /*begin*/, int64_t /*end*/, int thread) {
     have = b;
     const int64_t co0 = part * t.part_size, co1 = imin(g.cout, co0 + t.part_size);
     for (int64_t xi = 0; xi < P; ++xi) {
-      gemm_f32_epilogue_with(*t.uk, co1 - co0, n, g.cin, t.u + (xi * g.cout + co0) * g.cin,
-                             g.cin, v + xi * kBlockTiles, P * kBlockTiles, none,
+      gemm_f32_epilogue_with(*t.uk, co1 - co0, n, g.cin, t.u + (xi * g.cout + co0) * g.cin, g.cin,
+                             v + xi * kBlockTiles, P * kBlockTiles, none,
                              m + co0 * P * kBlockTiles + xi * kBlockTiles, P * kBlockTiles,
                              nullptr);
     }
@@ -334,6 +333,5 @@ void run(const Conv2dParams& p, int in_h, int in_w, const float* input, const fl
   t.num_blocks = (t.g.tiles + t.block_tiles - 1) / t.block_tiles;
   parallel_run(parallel, imin(threads, t.num_blocks * t.cout_parts), run_blocks<M>, &t);
 }
-
 
 }  // namespace tvlite::kernels::TVLITE_WINOGRAD_NS
