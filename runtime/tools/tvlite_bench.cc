@@ -3,6 +3,8 @@
 // --compare prints the change against a saved JSON; --report renders saved JSONs side by side.
 // The measurements are in bench/measure.cc; everything timed goes through the public API.
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <string>
 
@@ -10,8 +12,26 @@
 #include "bench/options.h"
 #include "bench/report.h"
 #include "bench/result_json.h"
+#include "tvlite/kernels/gemm_microkernel.h"
 
 namespace {
+
+// TVLITE_GEMM_UKERNEL=NAME picks a GEMM micro-kernel by name (kernels/README.md). The kernels
+// quietly keep the default for a name this CPU does not run; a measurement is where that matters,
+// so it is said here.
+void warn_if_ukernel_ignored() {
+  const char* want = std::getenv("TVLITE_GEMM_UKERNEL");
+  const char* chosen = tvlite::kernels::gemm_f32_ukernel_default().name;
+  if (want == nullptr || std::strcmp(want, chosen) == 0) return;
+  int count = 0;
+  const tvlite::kernels::GemmUkernel* list = tvlite::kernels::gemm_f32_ukernels(&count);
+  std::string names;
+  for (int i = 0; i < count; ++i) names += std::string(i > 0 ? ", " : "") + list[i].name;
+  std::fprintf(stderr,
+               "warning: TVLITE_GEMM_UKERNEL=%s is not a micro-kernel this CPU runs (%s); "
+               "measuring %s\n",
+               want, names.c_str(), chosen);
+}
 
 int fail(const std::string& m) {
   std::fprintf(stderr, "error: %s\n", m.c_str());
@@ -76,6 +96,7 @@ int main(int argc, char** argv) {
       !tvlite::bench::read_result_file(o.compare_path, &baseline, &error)) {
     return fail("--compare: " + error);
   }
+  warn_if_ukernel_ignored();
   tvlite::bench::BenchResult r;
   if (!tvlite::bench::run_benchmark(o, &r, &error)) return fail(error);
 
@@ -90,7 +111,8 @@ int main(int argc, char** argv) {
     return fail(error);
   }
   if (!o.html_out.empty() &&
-      !write_file(o.html_out, tvlite::bench::render_html({&r}, {base_name(o.model_path)}), &error)) {
+      !write_file(o.html_out, tvlite::bench::render_html({&r}, {base_name(o.model_path)}),
+                  &error)) {
     return fail(error);
   }
   if (!o.compare_path.empty()) {

@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -191,7 +190,8 @@ TEST_CASE("tvlite-bench: JSON with the keys bench/compare reads, metadata and sa
 
 TEST_CASE("tvlite-bench: text, CSV one row per layer and thread count, shares sum to 100 %") {
   const Outputs& o = outputs();
-  for (const char* s : {"XXH3-64", "commit", "GEMM micro-kernel", "cold", "MAD", "layer4.1.conv2"}) {
+  for (const char* s :
+       {"XXH3-64", "commit", "GEMM micro-kernel", "cold", "MAD", "layer4.1.conv2"}) {
     CHECK_MESSAGE(o.text.find(s) != std::string::npos, s);
   }
   const std::string csv = read_file(o.csv);
@@ -252,7 +252,8 @@ TEST_CASE("tvlite-bench: the HTML report is self-contained and holds the charts"
   CHECK(html.find("</html>") != std::string::npos);
   CHECK(html.find("layer3.0.downsample.0") != std::string::npos);
   CHECK(html.find("XXH3-64") != std::string::npos);
-  for (const char* external : {"http:", "https:", "//", "src=", "href=", "<script", "url(", "@import"}) {
+  for (const char* external :
+       {"http:", "https:", "//", "src=", "href=", "<script", "url(", "@import"}) {
     CHECK_MESSAGE(html.find(external) == std::string::npos, external);
   }
 }
@@ -355,6 +356,27 @@ TEST_CASE("tvlite-bench --thread-sweep: one run per online CPU") {
   CHECK(res.meta.cpu_count == int(cpus));
 }
 
+TEST_CASE(
+    "tvlite-bench: a TVLITE_GEMM_UKERNEL this CPU does not run is said, not silently dropped") {
+  const std::string args =
+      " " + shell_quote(model_path()) + " --iters 1 --warmup 0 --loads 1 --shape 1x3x32x32";
+  const CommandResult unknown = run_command("TVLITE_GEMM_UKERNEL=gemm_f32_ukernel_9x9__nope " +
+                                            kBin + "/tvlite-bench" + args);
+  REQUIRE_MESSAGE(unknown.exit_code == 0, unknown.output);
+  CHECK_MESSAGE(
+      unknown.output.find("warning: TVLITE_GEMM_UKERNEL=gemm_f32_ukernel_9x9__nope is not") !=
+          std::string::npos,
+      unknown.output);
+  // The portable tile runs everywhere: picked, with no warning, and named in the header.
+  const CommandResult portable = run_command("TVLITE_GEMM_UKERNEL=gemm_f32_ukernel_6x8__portable " +
+                                             kBin + "/tvlite-bench" + args);
+  REQUIRE_MESSAGE(portable.exit_code == 0, portable.output);
+  CHECK_MESSAGE(portable.output.find("warning") == std::string::npos, portable.output);
+  CHECK_MESSAGE(
+      portable.output.find("GEMM micro-kernel gemm_f32_ukernel_6x8__portable") != std::string::npos,
+      portable.output);
+}
+
 TEST_CASE("tvlite-bench: bad options are clean errors") {
   for (const char* args : {"--threads 0", "--threads 1,,2", "--threads 1,x", "--threads 300",
                            "--iters 0", "--warmup -1", "--shape 1x3x32", "--shape 1x4x32x32",
@@ -399,8 +421,8 @@ TEST_CASE("json: strings round-trip through the writer's escapes") {
   CHECK(tvlite::bench::parse_json(q, &v, &err));
   REQUIRE(tvlite::bench::parse_json("\"\\ud83d\\ude00 \\u00e9\"", &v, &err));
   CHECK(v.string == "\xf0\x9f\x98\x80 \xc3\xa9");
-  for (const char* bad : {"\"\\ud83d\\u0041\"", "\"\\x\"", "01", "1.", "-", "1e", "tru", "{\"a\" 1}",
-                          "[1,]", "{\"a\":1,}", "\"a\nb\"", "1 2", "1e999"}) {
+  for (const char* bad : {"\"\\ud83d\\u0041\"", "\"\\x\"", "01", "1.", "-", "1e", "tru",
+                          "{\"a\" 1}", "[1,]", "{\"a\":1,}", "\"a\nb\"", "1 2", "1e999"}) {
     CHECK_MESSAGE(!tvlite::bench::parse_json(bad, &v, &err), bad);
   }
 }
