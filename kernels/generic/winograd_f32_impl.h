@@ -27,7 +27,8 @@ inline int output_size(int in, int pad) {  // conv2d_output_size for a 3x3, stri
 }
 inline int64_t imin(int64_t a, int64_t b) { return a < b ? a : b; }
 
-// The transform matrices, row-major. Interpolation points 0, +-1 (F(2,3)) and 0, +-1, +-2
+// The transform matrices, row-major (the specification of bt() and at(), which a test checks
+// against them). Interpolation points 0, +-1 (F(2,3)) and 0, +-1, +-2
 // (F(4,3)), as in Lavin & Gray and most fp32 implementations.
 template <int M>
 struct Winograd;
@@ -38,6 +39,17 @@ struct Winograd<2> {
   static constexpr float BT[4][4] = {{1, 0, -1, 0}, {0, 1, 1, 0}, {0, -1, 1, 0}, {0, 1, 0, -1}};
   static constexpr float G[4][3] = {{1, 0, 0}, {0.5f, 0.5f, 0.5f}, {0.5f, -0.5f, 0.5f}, {0, 0, 1}};
   static constexpr float AT[2][4] = {{1, 1, 1, 0}, {0, 1, -1, -1}};
+  // y = BT x and y = AT x with the zero terms left out (kept as FMAs, they were half the work).
+  static void bt(const float (&x)[4], float (&y)[4]) {
+    y[0] = x[0] - x[2];
+    y[1] = x[1] + x[2];
+    y[2] = x[2] - x[1];
+    y[3] = x[1] - x[3];
+  }
+  static void at(const float (&x)[4], float (&y)[2]) {
+    y[0] = x[0] + x[1] + x[2];
+    y[1] = x[1] - x[2] - x[3];
+  }
 };
 
 template <>
@@ -54,6 +66,25 @@ struct Winograd<4> {
                                     {0, 0, 1}};
   static constexpr float AT[4][6] = {
       {1, 1, 1, 1, 1, 0}, {0, 1, -1, 2, -2, 0}, {0, 1, 1, 4, 4, 0}, {0, 1, -1, 8, -8, 1}};
+  // y = BT x and y = AT x as the rows above, their shared sums formed once (the zero terms, kept
+  // as FMAs, were 40 % of the products, and every (row, column) pair a pass over the lanes).
+  static void bt(const float (&x)[6], float (&y)[6]) {
+    const float s12 = x[1] + x[2], s34 = x[3] + x[4], d12 = x[1] - x[2], d43 = x[4] - x[3];
+    const float d13 = x[1] - x[3], d42 = x[4] - x[2];
+    y[0] = 4.0f * x[0] - 5.0f * x[2] + x[4];
+    y[1] = s34 - 4.0f * s12;
+    y[2] = d43 + 4.0f * d12;
+    y[3] = d42 - 2.0f * d13;
+    y[4] = d42 + 2.0f * d13;
+    y[5] = 4.0f * x[1] - 5.0f * x[3] + x[5];
+  }
+  static void at(const float (&x)[6], float (&y)[4]) {
+    const float s12 = x[1] + x[2], s34 = x[3] + x[4], d12 = x[1] - x[2], d34 = x[3] - x[4];
+    y[0] = x[0] + s12 + s34;
+    y[1] = d12 + 2.0f * d34;
+    y[2] = s12 + 4.0f * s34;
+    y[3] = d12 + 8.0f * d34 + x[5];
+  }
 };
 
 constexpr int kBlockTiles = 32;  // tiles per block: the GEMMs' N (two AVX2 panels)
@@ -185,25 +216,22 @@ void transform_input(const Task<M>& t, int64_t t0, int n, float* v) {
         for (int c = 0; c < A; ++c) d[r][c][l] = 0.0f;
       }
     }
-    // Sums are formed in registers along the lanes (the r/c loops unroll; zero terms cost an
-    // FMA each, cheaper than initialising the arrays in memory).
-    for (int i = 0; i < A; ++i) {  // tmp = B^T d
-      for (int c = 0; c < A; ++c) {
-        for (int l = 0; l < nl; ++l) {
-          float acc = 0.0f;
-          for (int r = 0; r < A; ++r) acc += W::BT[i][r] * d[r][c][l];
-          tmp[i][c][l] = acc;
-        }
+    // Each pass along the lanes transforms a whole column, then a whole row (W::bt).
+    for (int c = 0; c < A; ++c) {  // tmp = B^T d
+      for (int l = 0; l < nl; ++l) {
+        float x[A], y[A];
+        for (int r = 0; r < A; ++r) x[r] = d[r][c][l];
+        W::bt(x, y);
+        for (int i = 0; i < A; ++i) tmp[i][c][l] = y[i];
       }
     }
     for (int i = 0; i < A; ++i) {  // V = tmp B
-      for (int j = 0; j < A; ++j) {
-        float* out = v + (ci * A * A + i * A + j) * kBlockTiles;
-        for (int l = 0; l < nl; ++l) {
-          float acc = 0.0f;
-          for (int c = 0; c < A; ++c) acc += W::BT[j][c] * tmp[i][c][l];
-          out[l] = acc;
-        }
+      float* out = v + (ci * A * A + i * A) * kBlockTiles;
+      for (int l = 0; l < nl; ++l) {
+        float x[A], y[A];
+        for (int c = 0; c < A; ++c) x[c] = tmp[i][c][l];
+        W::bt(x, y);
+        for (int j = 0; j < A; ++j) out[j * kBlockTiles + l] = y[j];
       }
     }
   }
@@ -223,26 +251,23 @@ void transform_output(const Task<M>& t, int64_t t0, int n, const float* m, int64
   float tmp[M][A][kBlockTiles];
   float y[M][M][kBlockTiles];
   for (int64_t co = co0; co < co1; ++co) {
-    for (int i = 0; i < M; ++i) {  // tmp = A^T M
-      for (int c = 0; c < A; ++c) {
-        for (int l = 0; l < nl; ++l) {
-          float acc = 0.0f;
-          for (int r = 0; r < A; ++r) {
-            acc += W::AT[i][r] * m[(co * A * A + r * A + c) * kBlockTiles + l];
-          }
-          tmp[i][c][l] = acc;
-        }
+    const float* mc = m + co * A * A * kBlockTiles;
+    for (int c = 0; c < A; ++c) {  // tmp = A^T M
+      for (int l = 0; l < nl; ++l) {
+        float x[A], z[M];
+        for (int r = 0; r < A; ++r) x[r] = mc[(r * A + c) * kBlockTiles + l];
+        W::at(x, z);
+        for (int i = 0; i < M; ++i) tmp[i][c][l] = z[i];
       }
     }
     const float scale = ep.scale != nullptr ? ep.scale[co] : 1.0f;
     const float shift = ep.shift != nullptr ? ep.shift[co] : 0.0f;
     for (int i = 0; i < M; ++i) {  // y = tmp A, then scale and shift
-      for (int j = 0; j < M; ++j) {
-        for (int l = 0; l < nl; ++l) {
-          float acc = 0.0f;
-          for (int c = 0; c < A; ++c) acc += W::AT[j][c] * tmp[i][c][l];
-          y[i][j][l] = acc * scale + shift;
-        }
+      for (int l = 0; l < nl; ++l) {
+        float x[A], z[M];
+        for (int c = 0; c < A; ++c) x[c] = tmp[i][c][l];
+        W::at(x, z);
+        for (int j = 0; j < M; ++j) y[i][j][l] = z[j] * scale + shift;
       }
     }
     const float* res = ep.residual != nullptr ? ep.residual + co * ep.ldr : nullptr;

@@ -10,6 +10,10 @@
 #include "tvlite/kernels/conv2d.h"
 #include "tvlite/kernels/cpu.h"
 
+// The transforms' explicit forms (Winograd<M>::bt and ::at), checked against their matrices.
+#define TVLITE_WINOGRAD_NS winograd_test
+#include "../../kernels/generic/winograd_f32_impl.h"
+
 namespace k = tvlite::kernels;
 using tvlite::test::abs_of;
 using tvlite::test::AlignedBuffer;
@@ -155,4 +159,37 @@ TEST_CASE("conv2d_f32 runs Winograd where conv2d_winograd_tile says, and matches
       CHECK(count_mismatches(got.data(), want.data(), mag.data(), on, 1e-4) == 0);
     }
   }
+}
+
+// bt() and at() are the matrices BT and AT with the zero terms dropped and shared sums formed
+// once: the same values to rounding, on random inputs of mixed sign and scale.
+template <int M>
+void check_explicit_transforms() {
+  using W = k::winograd_test::Winograd<M>;
+  constexpr int A = W::A;
+  const auto r = random_floats(64 * A, 31 + M);
+  for (int t = 0; t < 64; ++t) {
+    float x[A];
+    for (int i = 0; i < A; ++i) x[i] = r[size_t(t * A + i)] * float(1 << (t % 7));
+    float y[A], z[M];
+    W::bt(x, y);
+    W::at(x, z);
+    for (int i = 0; i < A; ++i) {
+      double want = 0, mag = 0;
+      for (int j = 0; j < A; ++j)
+        want += double(W::BT[i][j]) * x[j], mag += std::fabs(W::BT[i][j] * x[j]);
+      CHECK_MESSAGE(std::fabs(y[i] - want) <= 1e-6 * mag, "BT row " << i << " tile " << M);
+    }
+    for (int i = 0; i < M; ++i) {
+      double want = 0, mag = 0;
+      for (int j = 0; j < A; ++j)
+        want += double(W::AT[i][j]) * x[j], mag += std::fabs(W::AT[i][j] * x[j]);
+      CHECK_MESSAGE(std::fabs(z[i] - want) <= 1e-6 * mag, "AT row " << i << " tile " << M);
+    }
+  }
+}
+
+TEST_CASE("winograd: the explicit input and output transforms equal their matrices") {
+  check_explicit_transforms<2>();
+  check_explicit_transforms<4>();
 }
