@@ -29,7 +29,7 @@ int usage() {
   std::fprintf(stderr,
                "usage: tvlite-embed MODEL.tvl -o OUT.S|OUT.c --symbol NAME [--header OUT.h]\n"
                "                    [--workspace-shape NxCxHxW [--threads N]]\n");
-  return 2;
+  return 1;
 }
 
 int fail(const std::string& message) {

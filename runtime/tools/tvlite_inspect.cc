@@ -17,7 +17,7 @@ int usage() {
   std::fprintf(stderr,
                "usage: tvlite-inspect MODEL.tvl [--json] [--verify]\n"
                "       tvlite-inspect MODEL.tvl --arena-bytes --shape NxCxHxW [--threads N]\n");
-  return 2;
+  return 1;
 }
 
 // "1x3x224x224" -> shape (tvlite::parse_shape); false on anything else.
@@ -143,7 +143,7 @@ int main(int argc, char** argv) {
       const long t = std::strtol(argv[++i], &end, 10);
       if (*end != 0 || t < 1 || t > 256) {
         std::fprintf(stderr, "error: --threads wants 1..256, got '%s'\n", argv[i]);
-        return 2;
+        return 1;
       }
       threads = int(t);
     } else if (std::strcmp(argv[i], "--verify") == 0) {
@@ -173,7 +173,7 @@ int main(int argc, char** argv) {
     tvlite_shape shape;
     if (!arena || shape_text == nullptr || !parse_shape(shape_text, &shape)) {
       std::fprintf(stderr, "error: --arena-bytes needs --shape NxCxHxW (e.g. 1x3x224x224)\n");
-      return 2;
+      return 1;
     }
     size_t bytes = 0;
     if (tvlite_workspace_size((*model)->bytes(), (*model)->size(), shape, threads, &bytes) !=

@@ -31,7 +31,7 @@ int usage() {
                "the resize, crop, mean and std stored in the model.\n"
                "--selftest recomputes the logits the exporter stored (PyTorch's, for one seeded\n"
                "input), prints the largest difference and PASS or FAIL; exit status 0 on PASS.\n");
-  return 2;
+  return 1;
 }
 
 int fail(const std::string& message) {
