@@ -330,6 +330,9 @@ void run(const Conv2dParams& p, int in_h, int in_w, const float* input, const fl
          const GemmEpilogue& ep, float* output, void* scratch, Parallel* parallel) {
   Task<M> t;
   t.g = geometry<M>(p, in_h, in_w);
+  // Nothing to compute, and the block sizes below would divide by zero (no output channels and
+  // no tiles, on threads: found by a review).
+  if (t.g.tiles == 0 || t.g.cout == 0) return;
   t.uk = &gemm_f32_ukernel_default();
   t.input = input, t.weight = weight, t.ep = &ep, t.output = output;
   t.u = static_cast<float*>(scratch);

@@ -95,6 +95,7 @@ TEST_CASE("conv2d_winograd_f32 F(2,3) and F(4,3) match the reference over tails 
       {64, 64, 28, 28, 1}, // ResNet's second stage
       {40, 29, 14, 14, 1}, // 49 or 16 tiles: with threads, output channels split unevenly
       {4, 0, 6, 6, 1},     // no output channels: nothing to split (was a division by zero)
+      {100, 20, 14, 14, 1}, // a second, partial block of 64 input channels (weight transform)
   };
   // With at most 32 tiles per thread the threads split each block's output channels (cout 1,
   // 3, 5, 7 over 3 threads: parts of 1 and 2); with more they split the tiles.
@@ -185,6 +186,32 @@ void check_explicit_transforms() {
       for (int j = 0; j < A; ++j)
         want += double(W::AT[i][j]) * x[j], mag += std::fabs(W::AT[i][j] * x[j]);
       CHECK_MESSAGE(std::fabs(z[i] - want) <= 1e-6 * mag, "AT row " << i << " tile " << M);
+    }
+  }
+}
+
+TEST_CASE("winograd: an empty output is nothing to do, with or without output channels") {
+  // A 2x2 input, unpadded: no output. With no output channels too, the block sizes on threads
+  // divided by zero (SIGFPE; found by a review). Called directly: conv2d_f32 never picks
+  // Winograd for so few outputs.
+  ThreadParallel two(2);
+  for (int cout : {0, 3}) {
+    k::Conv2dParams p;
+    p.in_channels = 4;
+    p.out_channels = cout;
+    p.kernel_h = p.kernel_w = 3;
+    const auto x = random_floats(4 * 2 * 2, 41);
+    const auto w = random_floats(size_t(cout) * 4 * 9 + 1, 42);
+    float out_guard = 7.0f;
+    for (int tile : {2, 4}) {
+      for (k::Parallel* par :
+           {static_cast<k::Parallel*>(nullptr), static_cast<k::Parallel*>(&two)}) {
+        AlignedBuffer scratch(
+            k::conv2d_winograd_scratch_bytes(tile, p, 2, 2, k::parallel_threads(par)));
+        k::conv2d_winograd_f32_epilogue(tile, p, 2, 2, x.data(), w.data(), k::GemmEpilogue{},
+                                        &out_guard, scratch.ptr, par);
+        CHECK(out_guard == 7.0f);  // nothing written
+      }
     }
   }
 }
