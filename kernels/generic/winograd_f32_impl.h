@@ -1,8 +1,9 @@
 // The Winograd F(m x m, 3x3) convolution's implementation (see conv2d_winograd_f32.cc), included
-// once per instruction set: by generic/conv2d_winograd_f32.cc as is, and by
-// x86/conv2d_winograd_f32__avx2.cc compiled with -mavx2 -mfma, where the transforms' loops along
-// the 32 tiles of a block vectorize 8 wide. The including file defines TVLITE_WINOGRAD_NS, the
-// namespace that keeps the two copies apart.
+// once per instruction set: by generic/conv2d_winograd_f32.cc as is, by
+// x86/conv2d_winograd_f32__avx2.cc compiled with -mavx2 -mfma (the transforms' loops along the
+// 32 tiles of a block vectorize 8 wide) and by x86/conv2d_winograd_f32__avx512f.cc (16 wide);
+// and by tests/kernels/winograd_test.cc, which checks bt() and at() against their matrices. The
+// including file defines TVLITE_WINOGRAD_NS, the namespace that keeps the copies apart.
 #pragma once
 #include <atomic>
 #include <cassert>
