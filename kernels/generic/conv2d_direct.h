@@ -1,6 +1,7 @@
 // The direct convolution's shared state (generic/conv2d_direct_f32.cc sets it up; the AVX-512
 // tiles in x86/conv2d_direct_f32__avx512f.cc run it).
 #pragma once
+#include <atomic>
 #include <cstdint>
 
 #include "tvlite/kernels/conv2d.h"
@@ -8,24 +9,32 @@
 namespace tvlite::kernels {
 
 constexpr int kDirectOc = 32;    // output channels per tile: two zmm
-constexpr int kDirectMaxR = 14;  // output pixels per tile (28 accumulators)
+constexpr int kDirectMinR = 7;   // output pixels per tile: at least 14 accumulators,
+constexpr int kDirectMaxR = 14;  // at most 28
 
+// The conv as the tiles see it. A 1x1, stride-1, unpadded conv is one row of out_h * out_w
+// pixels (its input one row of in_h * in_w per channel), so its tiles never end at a row's end.
 struct DirectConv {
-  const Conv2dParams* p;
-  int64_t out_h, out_w;
-  int64_t hp, wp;  // the padded input's height and width
-  int64_t k;       // C_in * kernel_h * kernel_w
-  int64_t r;       // pixels per tile, min(out_w, kDirectMaxR)
-  int64_t tiles_w; // tiles per output row
-  const float* padded;  // [C_in][hp][wp], the input inside a zero border of pad_h / pad_w
-  const float* packed;  // [blocks of 32 output channels][k][32], zero past C_out
+  int64_t cin, cout, kh, kw, sh, sw, dh, dw;
+  int64_t out_h, out_w;  // as the tiles see them
+  int64_t hp, wp;        // the (padded) input plane the tiles read, [cin][hp][wp]
+  int64_t k;             // cin * kh * kw
+  int64_t r;             // pixels per tile (kDirectMinR..kDirectMaxR, or out_w when shorter)
+  int64_t tiles_w;       // tiles per output row
+  const float* input;    // the padded copy, or the input itself when unpadded
+  const float* weight;   // [cout][k], as the file holds it
   const GemmEpilogue* ep;
   float* output;
+  float* packed;         // per thread: one block of weights, [k][32], zero past cout
+  int64_t blocks;        // blocks of 32 output channels
+  int64_t parts;         // each block's tiles (out_h * tiles_w, row-major) in this many work items
+  std::atomic<int64_t> next{0};
 };
 
 #if defined(TVLITE_KERNELS_HAVE_AVX2)
-// Runs work items [begin, end) of t (a RangeFn over blocks x out_h x tiles_w).
-void conv2d_direct_tiles__avx512f(void* ctx, int64_t begin, int64_t end, int thread);
+// A RangeFn: each thread takes work items (block, part of its tiles) one at a time, repacks the
+// item's block of weights unless it holds it already, and runs the item's tiles.
+void conv2d_direct_run__avx512f(void* ctx, int64_t begin, int64_t end, int thread);
 #endif
 
 }  // namespace tvlite::kernels

@@ -1,8 +1,7 @@
-// Direct convolution (x86/conv2d_direct_f32__avx512f.cc has the tiles): the input is copied
-// once into a zero border, the weights are repacked once per call into blocks of 32 output
-// channels, and every output pixel is then a sum of broadcast input values times weight
-// vectors, with no im2col panel. ResNet's stem and AlexNet's first two convs, whose im2col
-// packing (strided, padded, K = 147 to 1600) was a quarter of their time on the GEMM path.
+// Direct convolution (x86/conv2d_direct_f32__avx512f.cc has the tiles and the weight repack):
+// every output pixel a sum of broadcast input values times vectors of 32 output channels'
+// weights, with no im2col panel and no tail of pixels. A padded conv reads a zero-bordered copy
+// of its input, made once per call; an unpadded one reads the input in place.
 #include <algorithm>
 #include <cassert>
 #include <cstring>
@@ -15,44 +14,66 @@
 namespace tvlite::kernels {
 namespace {
 
-// Output pixels per weight below which repacking the weights each call costs more than the
-// im2col packing it saves (the repack reads and writes every weight once). Measured in the
-// models (tvlite-bench --profile, 1 thread, Zen 4): at 784 to 12544 outputs the direct path took
-// 0.80-0.92x the GEMM path's time (stem 2.92 -> 2.37 ms, ResNet-18's layer2.0.conv1 1.32 ->
-// 1.14, AlexNet's first two 1.76 -> 1.43 and 4.78 -> 4.45); at 169 and 196 (AlexNet's 13x13
-// convs, layer3.0.conv1) it was 1.00-1.13x, so those stay GEMMs.
-constexpr int64_t kDirectMinOutputs = 512;
+// Output pixels below which a block's repack (K x 32 weights, read from where the file holds them
+// and written in L2) costs more than the tiles it serves save. Measured in the models
+// (tvlite-bench --profile, 1 thread, Zen 4, against the GEMM path): ResNet's stem 2.92 -> 2.37 ms,
+// ResNet-50's 14x14 1x1 convs 1.17-1.20 -> 0.98-1.02, AlexNet's 13x13 convs 2.48 / 3.42 / 2.25 ->
+// 2.15 / 2.92 / 1.90, its 5x5 conv 4.45 -> 4.10; at 49 outputs (the 7x7 stage, whose block of a
+// 3x3 conv is 590 KB for 7 tiles) 1.08-1.22x, so that stage stays on the GEMM path.
+constexpr int64_t kDirectMinOutputs = 128;
 
-struct Geometry {
-  int64_t out_h, out_w, hp, wp, k, blocks;
-};
+bool linear(const Conv2dParams& p) {  // one long row (see DirectConv)
+  return p.kernel_h == 1 && p.kernel_w == 1 && p.stride_h == 1 && p.stride_w == 1 &&
+         p.pad_h == 0 && p.pad_w == 0;
+}
 
-Geometry geometry(const Conv2dParams& p, int in_h, int in_w) {
-  Geometry g;
+bool padded(const Conv2dParams& p) { return !linear(p) && (p.pad_h > 0 || p.pad_w > 0); }
+
+// Pixels per tile for rows of n: n itself when short, else the R in [kDirectMinR, kDirectMaxR]
+// that computes the fewest pixels (the last tile overlaps), the larger R on a tie. N = 49: 7.
+int64_t pixels_per_tile(int64_t n) {
+  if (n <= kDirectMaxR) return n;
+  int64_t best = kDirectMaxR, cost = (n + kDirectMaxR - 1) / kDirectMaxR * kDirectMaxR;
+  for (int64_t r = kDirectMaxR - 1; r >= kDirectMinR; --r) {
+    const int64_t c = (n + r - 1) / r * r;
+    if (c < cost) best = r, cost = c;
+  }
+  return best;
+}
+
+void geometry(const Conv2dParams& p, int in_h, int in_w, DirectConv& g) {
+  g.cin = p.in_channels, g.cout = p.out_channels;
+  g.kh = p.kernel_h, g.kw = p.kernel_w, g.sh = p.stride_h, g.sw = p.stride_w;
+  g.dh = p.dilation_h, g.dw = p.dilation_w;
   g.out_h = conv2d_output_size(in_h, p.kernel_h, p.stride_h, p.pad_h, p.dilation_h);
   g.out_w = conv2d_output_size(in_w, p.kernel_w, p.stride_w, p.pad_w, p.dilation_w);
   g.hp = int64_t(in_h) + 2 * int64_t(p.pad_h);
   g.wp = int64_t(in_w) + 2 * int64_t(p.pad_w);
-  g.k = int64_t(p.in_channels) * p.kernel_h * p.kernel_w;
-  g.blocks = (int64_t(p.out_channels) + kDirectOc - 1) / kDirectOc;
-  return g;
+  if (linear(p)) {
+    g.out_w *= g.out_h, g.out_h = 1;
+    g.wp *= g.hp, g.hp = 1;
+  }
+  g.k = g.cin * g.kh * g.kw;
+  g.blocks = (g.cout + kDirectOc - 1) / kDirectOc;
+  g.r = pixels_per_tile(g.out_w);
+  g.tiles_w = g.out_w > 0 ? (g.out_w + g.r - 1) / g.r : 0;
 }
 
-size_t padded_floats(const Conv2dParams& p, const Geometry& g) {
-  return (size_t(p.in_channels) * size_t(g.hp) * size_t(g.wp) + 15) / 16 * 16;
+size_t padded_floats(const Conv2dParams& p, const DirectConv& g) {
+  return padded(p) ? (size_t(g.cin) * size_t(g.hp) * size_t(g.wp) + 15) / 16 * 16 : 0;
 }
 
 struct PadTask {
   const Conv2dParams* p;
   int in_h, in_w;
-  const Geometry* g;
+  const DirectConv* g;
   const float* input;
   float* padded;
 };
 
 void pad_channels(void* ctx, int64_t c0, int64_t c1, int /*thread*/) {
   const PadTask& t = *static_cast<const PadTask*>(ctx);
-  const Geometry& g = *t.g;
+  const DirectConv& g = *t.g;
   const int ph = t.p->pad_h, pw = t.p->pad_w;
   for (int64_t c = c0; c < c1; ++c) {
     float* dst = t.padded + c * g.hp * g.wp;
@@ -65,30 +86,6 @@ void pad_channels(void* ctx, int64_t c0, int64_t c1, int /*thread*/) {
       std::memset(row + pw + t.in_w, 0, sizeof(float) * size_t(pw));
     }
     std::memset(dst + (ph + int64_t(t.in_h)) * g.wp, 0, sizeof(float) * size_t(ph) * size_t(g.wp));
-  }
-}
-
-struct PackTask {
-  const Conv2dParams* p;
-  const Geometry* g;
-  const float* weight;
-  float* packed;
-};
-
-// Blocks [b0, b1) of the weights: packed[b][k][o] = weight[32 b + o][k], zero past C_out.
-void pack_blocks(void* ctx, int64_t b0, int64_t b1, int /*thread*/) {
-  const PackTask& t = *static_cast<const PackTask*>(ctx);
-  const int64_t k = t.g->k;
-  for (int64_t b = b0; b < b1; ++b) {
-    float* dst = t.packed + b * k * kDirectOc;
-    const int64_t n = std::min<int64_t>(kDirectOc, t.p->out_channels - b * kDirectOc);
-    for (int64_t o = 0; o < n; ++o) {
-      const float* src = t.weight + (b * kDirectOc + o) * k;
-      for (int64_t i = 0; i < k; ++i) dst[i * kDirectOc + o] = src[i];
-    }
-    for (int64_t o = n; o < kDirectOc; ++o) {
-      for (int64_t i = 0; i < k; ++i) dst[i * kDirectOc + o] = 0.0f;
-    }
   }
 }
 
@@ -107,43 +104,47 @@ bool conv2d_direct_supported(const Conv2dParams& p) {
 }
 
 bool conv2d_direct_applies(const Conv2dParams& p, int in_h, int in_w) {
-  if (!conv2d_direct_supported(p) || p.kernel_h * p.kernel_w == 1) return false;
+  if (!conv2d_direct_supported(p)) return false;
   // Only with the default AVX-512 micro-kernel: a forced other one (TVLITE_GEMM_UKERNEL) keeps
   // the GEMM path it asks for.
   const GemmUkernel& uk = gemm_f32_ukernel_default();
   if (uk.mr != 12 || uk.nr != 32) return false;
-  const Geometry g = geometry(p, in_h, in_w);
+  DirectConv g;
+  geometry(p, in_h, in_w, g);
   return g.out_h > 0 && g.out_w > 0 && g.out_h * g.out_w >= kDirectMinOutputs;
 }
 
-size_t conv2d_direct_scratch_bytes(const Conv2dParams& p, int in_h, int in_w) {
-  const Geometry g = geometry(p, in_h, in_w);
-  const size_t floats = padded_floats(p, g) + size_t(g.blocks) * size_t(g.k) * kDirectOc;
-  return floats * sizeof(float);
+size_t conv2d_direct_scratch_bytes(const Conv2dParams& p, int in_h, int in_w, int num_threads) {
+  DirectConv g;
+  geometry(p, in_h, in_w, g);
+  const size_t per_thread = size_t(g.k) * kDirectOc;
+  return (padded_floats(p, g) + size_t(std::max(1, num_threads)) * per_thread) * sizeof(float);
 }
 
 void conv2d_direct_f32_epilogue(const Conv2dParams& p, int in_h, int in_w, const float* input,
                                 const float* weight, const GemmEpilogue& ep, float* output,
                                 void* scratch, Parallel* parallel) {
   assert(conv2d_direct_supported(p) && scratch != nullptr);
-  const Geometry g = geometry(p, in_h, in_w);
-  if (g.out_h <= 0 || g.out_w <= 0) return;
-  float* padded = static_cast<float*>(scratch);
-  float* packed = padded + padded_floats(p, g);
-  PadTask pt{&p, in_h, in_w, &g, input, padded};
-  parallel_run(parallel, p.in_channels, pad_channels, &pt);
-  PackTask kt{&p, &g, weight, packed};
-  parallel_run(parallel, g.blocks, pack_blocks, &kt);
   DirectConv t;
-  t.p = &p;
-  t.out_h = g.out_h, t.out_w = g.out_w, t.hp = g.hp, t.wp = g.wp, t.k = g.k;
-  t.r = std::min<int64_t>(g.out_w, kDirectMaxR);
-  t.tiles_w = (g.out_w + t.r - 1) / t.r;
-  t.padded = padded, t.packed = packed, t.ep = &ep, t.output = output;
+  geometry(p, in_h, in_w, t);
+  if (t.out_h <= 0 || t.out_w <= 0) return;
+  float* pad = static_cast<float*>(scratch);
+  t.input = input;
+  if (padded(p)) {
+    PadTask pt{&p, in_h, in_w, &t, input, pad};
+    parallel_run(parallel, t.cin, pad_channels, &pt);
+    t.input = pad;
+  }
+  t.packed = pad + padded_floats(p, t);
+  t.weight = weight, t.ep = &ep, t.output = output;
+  // Each block's tiles in up to 4 parts per thread, so that a thread slowed by a neighbour on a
+  // shared machine takes fewer; a thread repacks a block only when it moves to it.
+  const int threads = parallel_threads(parallel);
+  const int64_t tiles = t.out_h * t.tiles_w;
+  t.parts = threads <= 1 ? 1 : std::min<int64_t>(tiles, std::max<int64_t>(1, 4 * threads / t.blocks));
 #if defined(TVLITE_KERNELS_HAVE_AVX2)
-  parallel_run(parallel, g.blocks * g.out_h * t.tiles_w, conv2d_direct_tiles__avx512f, &t);
-#else
-  (void)t;
+  parallel_run(parallel, std::min<int64_t>(threads, t.blocks * t.parts), conv2d_direct_run__avx512f,
+               &t);
 #endif
 }
 

@@ -287,7 +287,9 @@ size_t conv2d_f32_scratch_bytes(const Conv2dParams& p, int in_h, int in_w, int n
   // needs its transformed weights and per-thread tile blocks.
   const int tile = conv2d_winograd_tile(p, in_h, in_w);
   if (tile != 0) return conv2d_winograd_scratch_bytes(tile, p, in_h, in_w, std::max(1, num_threads));
-  if (conv2d_direct_applies(p, in_h, in_w)) return conv2d_direct_scratch_bytes(p, in_h, in_w);
+  if (conv2d_direct_applies(p, in_h, in_w)) {
+    return conv2d_direct_scratch_bytes(p, in_h, in_w, std::max(1, num_threads));
+  }
   if (conv2d_rows_applies(p, in_h, in_w)) return conv2d_rows_scratch_bytes(p, in_h, in_w);
   return shared_b_bytes(p, int64_t(oh) * ow, num_threads) + subsample_bytes(p, oh, ow) +
          phase_bytes(p, in_h, in_w);

@@ -1,14 +1,16 @@
 // Direct convolution, AVX-512F: the output is computed R pixels of one output row x 32 output
-// channels at a time (28 zmm accumulators for R = 14), each input value broadcast from a
-// zero-padded copy of the input and multiplied by a vector of 32 output channels' weights. The
-// GEMM path's roles transposed: no im2col panel is packed (the input is read where it lies, at
-// the conv's stride), and the weights are repacked once per call as [block of 32][K][32]
-// (K = C_in kh kw), which only convs with many output pixels per weight amortize
-// (conv2d_direct_applies in generic/conv2d_direct_f32.cc).
+// channels at a time (28 zmm accumulators for R = 14), each input value broadcast from the input
+// (or its zero-padded copy) and multiplied by a vector of 32 output channels' weights. The GEMM
+// path's roles transposed: no im2col panel is packed (the input is read where it lies, at the
+// conv's stride), and every row of the output is whole vectors of channels, so no shape leaves a
+// tail of pixels (the GEMM path's N = 49, 169 and 196 ran part of their columns in narrower
+// tiles). Each thread repacks one block of 32 output channels' weights at a time into its own
+// buffer as [k][32], 16 x 16 transposes of the rows the file holds: the block stays in L2 while
+// the thread runs its tiles.
 // The tile's 32 x R results are turned pixel-major in registers (two 16 x 16 transposes) and
-// written back to NCHW, R pixels per channel, with the epilogue (scale/shift, residual, ReLU) in the micro-kernel's
-// order. A row's last tile starts at out_w - R (it overlaps the one before, and rewrites the
-// same values), so every tile is whole.
+// written back to NCHW, R pixels per channel, with the epilogue (scale/shift, residual, ReLU) in
+// the micro-kernel's order. A row's last tile starts at out_w - R (it overlaps the one before,
+// and rewrites the same values), so every tile is whole.
 // Compiled with -mavx512f for this file only; called only when cpu_features() has AVX512F.
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"  // _mm512_max_ps's pass-through (unread)
@@ -61,18 +63,17 @@ inline void transpose16(__m512 (&x)[16]) {
 
 // R output pixels (ox0 .. ox0 + R - 1 of row oy) x the 32 channels of block ob.
 template <int R, int SX>
-void tile(const DirectConv& t, int64_t ob, int64_t oy, int64_t ox0) {
-  const Conv2dParams& p = *t.p;
+void tile(const DirectConv& t, const float* packed, int64_t ob, int64_t oy, int64_t ox0) {
   __m512 acc[R][2];
 #pragma GCC unroll 14
   for (int j = 0; j < R; ++j) acc[j][0] = acc[j][1] = _mm512_setzero_ps();
-  const float* w = t.packed + ob * t.k * kDirectOc;
-  for (int64_t ci = 0; ci < p.in_channels; ++ci) {
-    const float* plane = t.padded + ci * t.hp * t.wp + oy * p.stride_h * t.wp + ox0 * SX;
-    for (int ky = 0; ky < p.kernel_h; ++ky) {
-      const float* row = plane + int64_t(ky) * p.dilation_h * t.wp;
-      for (int kx = 0; kx < p.kernel_w; ++kx, w += kDirectOc) {
-        const float* x = row + int64_t(kx) * p.dilation_w;
+  const float* w = packed;
+  for (int64_t ci = 0; ci < t.cin; ++ci) {
+    const float* plane = t.input + (ci * t.hp + oy * t.sh) * t.wp + ox0 * SX;
+    for (int64_t ky = 0; ky < t.kh; ++ky) {
+      const float* row = plane + ky * t.dh * t.wp;
+      for (int64_t kx = 0; kx < t.kw; ++kx, w += kDirectOc) {
+        const float* x = row + kx * t.dw;
         const __m512 w0 = _mm512_load_ps(w), w1 = _mm512_load_ps(w + 16);
 #pragma GCC unroll 14
         for (int j = 0; j < R; ++j) {
@@ -86,7 +87,7 @@ void tile(const DirectConv& t, int64_t ob, int64_t oy, int64_t ox0) {
   const __mmask16 mask = __mmask16((1u << R) - 1u);
   const GemmEpilogue& ep = *t.ep;
   const int64_t out_hw = t.out_h * t.out_w, at = oy * t.out_w + ox0;
-  const int64_t oc0 = ob * kDirectOc, n_oc = imin(kDirectOc, p.out_channels - oc0);
+  const int64_t oc0 = ob * kDirectOc, n_oc = imin(kDirectOc, t.cout - oc0);
 #pragma GCC unroll 2
   for (int v = 0; v < 2; ++v) {
     __m512 x[16];
@@ -111,11 +112,11 @@ void tile(const DirectConv& t, int64_t ob, int64_t oy, int64_t ox0) {
 }
 
 template <int SX>
-void tile_r(int r, const DirectConv& t, int64_t ob, int64_t oy, int64_t ox0) {
+void tile_r(int r, const DirectConv& t, const float* packed, int64_t ob, int64_t oy, int64_t ox0) {
   switch (r) {
 #define TVLITE_DIRECT_R(R) \
   case R:                  \
-    return tile<R, SX>(t, ob, oy, ox0);
+    return tile<R, SX>(t, packed, ob, oy, ox0);
     TVLITE_DIRECT_R(1)
     TVLITE_DIRECT_R(2)
     TVLITE_DIRECT_R(3)
@@ -136,24 +137,60 @@ void tile_r(int r, const DirectConv& t, int64_t ob, int64_t oy, int64_t ox0) {
   }
 }
 
+// Block ob of the weights into packed[k][32] (zero past cout): 16 k of 16 rows at a time,
+// transposed in registers.
+void pack_block(const DirectConv& t, int64_t ob, float* packed) {
+  for (int h = 0; h < 2; ++h) {
+    const int64_t o0 = ob * kDirectOc + 16 * h;
+    const int64_t rows = imin(16, t.cout - o0);
+    for (int64_t k0 = 0; k0 < t.k; k0 += 16) {
+      const int64_t n = imin(16, t.k - k0);
+      const __mmask16 m = __mmask16((1u << n) - 1u);
+      __m512 x[16];
+#pragma GCC unroll 16
+      for (int i = 0; i < 16; ++i) {
+        x[i] = i < rows ? _mm512_maskz_loadu_ps(m, t.weight + (o0 + i) * t.k + k0)
+                        : _mm512_setzero_ps();
+      }
+      transpose16(x);  // x[j]: the 16 rows' weights at k0 + j
+      for (int64_t j = 0; j < n; ++j) _mm512_store_ps(packed + (k0 + j) * kDirectOc + 16 * h, x[j]);
+    }
+  }
+}
+
+// Tiles [i0, i1) of the output, row by row.
+template <int SX>
+void run_tiles(const DirectConv& t, const float* packed, int64_t ob, int64_t i0, int64_t i1) {
+  for (int64_t i = i0; i < i1; ++i) {
+    const int64_t oy = i / t.tiles_w, tx = i % t.tiles_w;
+    tile_r<SX>(int(t.r), t, packed, ob, oy, imin(tx * t.r, t.out_w - t.r));
+  }
+}
+
 }  // namespace
 
-// Work items [begin, end): item i is block i / (out_h tiles_w), then row, then tile.
-void conv2d_direct_tiles__avx512f(void* ctx, int64_t begin, int64_t end, int /*thread*/) {
-  const DirectConv& t = *static_cast<const DirectConv*>(ctx);
-  const int64_t per_block = t.out_h * t.tiles_w;
-  for (int64_t i = begin; i < end; ++i) {
-    const int64_t ob = i / per_block, oy = (i % per_block) / t.tiles_w, tx = i % t.tiles_w;
-    const int64_t ox0 = imin(tx * t.r, t.out_w - t.r);
-    switch (t.p->stride_w) {
+void conv2d_direct_run__avx512f(void* ctx, int64_t /*begin*/, int64_t /*end*/, int thread) {
+  DirectConv& t = *static_cast<DirectConv*>(ctx);
+  float* packed = t.packed + thread * t.k * kDirectOc;
+  const int64_t items = t.blocks * t.parts;
+  const int64_t tiles = t.out_h * t.tiles_w, per_part = (tiles + t.parts - 1) / t.parts;
+  int64_t have = -1;  // the block in packed
+  for (int64_t item = t.next.fetch_add(1, std::memory_order_relaxed); item < items;
+       item = t.next.fetch_add(1, std::memory_order_relaxed)) {
+    const int64_t ob = item / t.parts, part = item % t.parts;
+    const int64_t i0 = part * per_part, i1 = imin(tiles, i0 + per_part);
+    if (i0 >= i1) continue;
+    if (ob != have) pack_block(t, ob, packed);
+    have = ob;
+    switch (t.sw) {
       case 1:
-        tile_r<1>(t.r, t, ob, oy, ox0);
+        run_tiles<1>(t, packed, ob, i0, i1);
         break;
       case 2:
-        tile_r<2>(t.r, t, ob, oy, ox0);
+        run_tiles<2>(t, packed, ob, i0, i1);
         break;
       default:
-        tile_r<4>(t.r, t, ob, oy, ox0);
+        run_tiles<4>(t, packed, ob, i0, i1);
         break;
     }
   }

@@ -65,7 +65,7 @@ void check_case(const Case& c, k::Parallel* par, bool epilogue, bool nan) {
   }
   k::conv2d_f32_epilogue_ref(p, c.h, c.w, ax.data(), aw.data(), mag_ep, mag.data());
   // The scratch exactly as sized, with a guard band after it that must stay untouched.
-  const size_t bytes = k::conv2d_direct_scratch_bytes(p, c.h, c.w);
+  const size_t bytes = k::conv2d_direct_scratch_bytes(p, c.h, c.w, k::parallel_threads(par));
   AlignedBuffer scratch(bytes + 256);
   auto* guard = static_cast<unsigned char*>(scratch.ptr) + bytes;
   for (int i = 0; i < 256; ++i) guard[i] = 0xA5;
@@ -114,6 +114,13 @@ TEST_CASE("conv2d_direct_f32 matches the reference over tails, strides, pads and
       {3, 5, 2, 4, 1, 4, 0, 3, 1, 2, 8, 70},      // stride 4 along x, dilated along x
       {1, 31, 1, 7, 1, 2, 0, 3, 1, 1, 4, 5},      // a row of 3 pixels, 31 channels
       {65, 70, 3, 3, 2, 1, 1, 1, 1, 1, 11, 33},   // three blocks, the last of 6
+      {37, 70, 1, 1, 1, 1, 0, 0, 1, 1, 7, 7},     // 1x1: one row of 49 pixels, tiles of 7
+      {19, 33, 1, 1, 1, 1, 0, 0, 1, 1, 14, 14},   // 1x1: 196 pixels, tiles of 14
+      {21, 64, 1, 1, 1, 1, 0, 0, 1, 1, 13, 13},   // 1x1: 169 pixels (tiles of 13)
+      {17, 40, 1, 1, 1, 1, 0, 0, 1, 1, 1, 3},     // 1x1: 3 pixels, one short tile
+      {24, 48, 1, 1, 2, 2, 0, 0, 1, 1, 15, 29},   // 1x1 stride 2 (ResNet's downsample): rows
+      {9, 32, 3, 3, 1, 1, 0, 0, 1, 1, 16, 19},    // unpadded 3x3: the input read in place
+      {130, 16, 2, 2, 1, 2, 0, 0, 1, 1, 6, 9},    // K = 520: repacked 16 k at a time, tail of 8
   };
   ThreadParallel three(3);
   for (const Case& c : cases) {
@@ -134,10 +141,10 @@ TEST_CASE("conv2d_f32 runs the direct convolution where conv2d_direct_applies sa
   stride3.stride_w = 3;
   k::Conv2dParams pointwise = p;
   pointwise.kernel_h = pointwise.kernel_w = 1, pointwise.pad_h = pointwise.pad_w = 0;
+  pointwise.stride_h = pointwise.stride_w = 1;
   CHECK_FALSE(k::conv2d_direct_supported(grouped));
   CHECK_FALSE(k::conv2d_direct_supported(stride3));
-  CHECK_FALSE(k::conv2d_direct_applies(pointwise, 64, 64));  // 1x1 convs stay GEMMs
-  CHECK_FALSE(k::conv2d_direct_applies(p, 40, 40));           // 400 outputs: too few per weight
+  CHECK_FALSE(k::conv2d_direct_applies(p, 12, 12));  // 36 outputs: too few per weight repacked
   if (!k::conv2d_direct_supported(p)) {
     CHECK_FALSE(k::conv2d_direct_applies(p, 64, 64));
     MESSAGE("no AVX-512F (or the OpenBLAS build): the direct convolution does not run here");
@@ -146,8 +153,10 @@ TEST_CASE("conv2d_f32 runs the direct convolution where conv2d_direct_applies sa
   // 1024 outputs on the default micro-kernel (12x32): direct; a forced other one keeps the GEMM.
   const bool default_uk = std::getenv("TVLITE_GEMM_UKERNEL") == nullptr;
   CHECK(k::conv2d_direct_applies(p, 64, 64) == default_uk);
+  CHECK(k::conv2d_direct_applies(pointwise, 14, 14) == default_uk);  // ResNet's 14x14 1x1 convs
+  CHECK_FALSE(k::conv2d_direct_applies(pointwise, 7, 7));  // 49 outputs: the GEMM path's
   if (default_uk) {
-    CHECK(k::conv2d_f32_scratch_bytes(p, 64, 64, 1) == k::conv2d_direct_scratch_bytes(p, 64, 64));
+    CHECK(k::conv2d_f32_scratch_bytes(p, 64, 64, 1) == k::conv2d_direct_scratch_bytes(p, 64, 64, 1));
   }
   const auto x = random_floats(size_t(3) * 64 * 64, 31);
   const auto w = random_floats(size_t(64) * 3 * 49, 32);
