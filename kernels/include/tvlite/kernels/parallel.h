@@ -6,16 +6,18 @@
 namespace tvlite::kernels {
 
 // Called as fn(ctx, begin, end, thread_index) over disjoint ranges covering [0, n).
-// thread_index is in [0, num_threads()) and is stable for the duration of one call,
-// so a kernel may index per-thread scratch with it.
+// thread_index is in [0, num_threads()): the thread running the range, never the same for two
+// ranges running at once, so a kernel may index per-thread scratch with it. A thread may run
+// several ranges of one job, or none.
 using RangeFn = void (*)(void* ctx, int64_t begin, int64_t end, int thread_index);
 
 class Parallel {
  public:
   virtual ~Parallel() = default;
   virtual int num_threads() const = 0;
-  // Runs fn over [0, n) split into at most num_threads() contiguous ranges; returns when all are
-  // done. A null Parallel* in a kernel's arguments means "run serially on the caller's thread".
+  // Runs fn over [0, n) split into contiguous ranges (the runtime's pool cuts up to 4 per thread
+  // and lets threads claim them as they come free); returns when all are done. A null
+  // Parallel* in a kernel's arguments means "run serially on the caller's thread".
   virtual void run(int64_t n, RangeFn fn, void* ctx) = 0;
 };
 
