@@ -21,6 +21,14 @@ namespace {
 // 2.15 / 2.92 / 1.90, its 5x5 conv 4.45 -> 4.10; at 49 outputs (the 7x7 stage, whose block of a
 // 3x3 conv is 590 KB for 7 tiles) 1.08-1.22x, so that stage stays on the GEMM path.
 constexpr int64_t kDirectMinOutputs = 128;
+// Output pixels above which a 1x1 conv (any stride) keeps the GEMM path: a tile reads its R
+// pixels from every input channel, so each block of 32 output channels streams the whole input
+// through 2 x cin scattered lines per tile, where the GEMM packs it once per panel. Measured in
+// the models (tvlite-bench --profile, 1 thread, Sapphire Rapids, 2026-12-04, direct against
+// GEMM): ResNet-50's 56x56 1x1 convs 1.21-2.54 against 0.98-1.34 ms, its 28x28 ones 0.86-2.67
+// against 0.73-1.82, resnet18's 28x28 downsample 0.20 against 0.16; at 14x14 (196) direct
+// still wins (0.83-0.90 against 0.92-1.00, layer4.0.conv1 1.66 against 1.83).
+constexpr int64_t kDirectMaxPointwiseOutputs = 256;
 
 bool linear(const Conv2dParams& p) {  // one long row (see DirectConv)
   return p.kernel_h == 1 && p.kernel_w == 1 && p.stride_h == 1 && p.stride_w == 1 &&
@@ -111,7 +119,9 @@ bool conv2d_direct_applies(const Conv2dParams& p, int in_h, int in_w) {
   if (uk.mr != 12 || uk.nr != 32) return false;
   DirectConv g;
   geometry(p, in_h, in_w, g);
-  return g.out_h > 0 && g.out_w > 0 && g.out_h * g.out_w >= kDirectMinOutputs;
+  const int64_t outputs = g.out_h * g.out_w;
+  if (p.kernel_h == 1 && p.kernel_w == 1 && outputs > kDirectMaxPointwiseOutputs) return false;
+  return g.out_h > 0 && g.out_w > 0 && outputs >= kDirectMinOutputs;
 }
 
 size_t conv2d_direct_scratch_bytes(const Conv2dParams& p, int in_h, int in_w, int num_threads) {

@@ -155,6 +155,11 @@ TEST_CASE("conv2d_f32 runs the direct convolution where conv2d_direct_applies sa
   CHECK(k::conv2d_direct_applies(p, 64, 64) == default_uk);
   CHECK(k::conv2d_direct_applies(pointwise, 14, 14) == default_uk);  // ResNet's 14x14 1x1 convs
   CHECK_FALSE(k::conv2d_direct_applies(pointwise, 7, 7));  // 49 outputs: the GEMM path's
+  CHECK_FALSE(k::conv2d_direct_applies(pointwise, 28, 28));  // 784: the GEMM packs the input once
+  k::Conv2dParams downsample = pointwise;
+  downsample.stride_h = downsample.stride_w = 2;
+  CHECK(k::conv2d_direct_applies(downsample, 28, 28) == default_uk);  // 196 outputs
+  CHECK_FALSE(k::conv2d_direct_applies(downsample, 56, 56));          // 784 outputs
   if (default_uk) {
     CHECK(k::conv2d_f32_scratch_bytes(p, 64, 64, 1) == k::conv2d_direct_scratch_bytes(p, 64, 64, 1));
   }
