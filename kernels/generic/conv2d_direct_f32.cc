@@ -14,13 +14,16 @@
 namespace tvlite::kernels {
 namespace {
 
-// Output pixels below which a block's repack (K x 32 weights, read from where the file holds them
-// and written in L2) costs more than the tiles it serves save. Measured in the models
-// (tvlite-bench --profile, 1 thread, Zen 4, against the GEMM path): ResNet's stem 2.92 -> 2.37 ms,
-// ResNet-50's 14x14 1x1 convs 1.17-1.20 -> 0.98-1.02, AlexNet's 13x13 convs 2.48 / 3.42 / 2.25 ->
-// 2.15 / 2.92 / 1.90, its 5x5 conv 4.45 -> 4.10; at 49 outputs (the 7x7 stage, whose block of a
-// 3x3 conv is 590 KB for 7 tiles) 1.08-1.22x, so that stage stays on the GEMM path.
-constexpr int64_t kDirectMinOutputs = 128;
+// Output pixels below which a block's repack (K x 32 weights, read from where the file holds them)
+// costs more than the tiles it serves save. First measured on Zen 4 at 128 (tvlite-bench
+// --profile, 1 thread, against the GEMM path: ResNet's stem 2.92 -> 2.37 ms, ResNet-50's 14x14
+// 1x1 convs 1.17-1.20 -> 0.98-1.02, AlexNet's 13x13 convs 2.48 / 3.42 / 2.25 -> 2.15 / 2.92 /
+// 1.90, its 5x5 conv 4.45 -> 4.10; the 7x7 stage then 1.08-1.22x slower, its 3x3 conv's block
+// of 590 KB streamed from L2 by each of 7 tiles). Since few tiles run K in slices that stay in L1
+// (kDirectSliceTiles), the 7x7 stage (49 outputs) wins too, on Sapphire Rapids (2026-12-04,
+// resnet50): its 3x3 convs 3.07-3.30 -> 2.25-2.48 ms, 512 -> 2048 1x1 1.54-1.61 -> 1.35-1.37,
+// the strided 1024 -> 2048 downsample 2.87 -> 2.65, 2048 -> 512 1x1 even (1.19-1.21).
+constexpr int64_t kDirectMinOutputs = 40;
 // Output pixels above which a 1x1 conv (any stride) keeps the GEMM path: a tile reads its R
 // pixels from every input channel, so each block of 32 output channels streams the whole input
 // through 2 x cin scattered lines per tile, where the GEMM packs it once per panel. Measured in
@@ -127,7 +130,7 @@ bool conv2d_direct_applies(const Conv2dParams& p, int in_h, int in_w) {
 size_t conv2d_direct_scratch_bytes(const Conv2dParams& p, int in_h, int in_w, int num_threads) {
   DirectConv g;
   geometry(p, in_h, in_w, g);
-  const size_t per_thread = size_t(g.k) * kDirectOc;
+  const size_t per_thread = size_t(g.k) * kDirectOc + size_t(kDirectPartialFloats);
   return (padded_floats(p, g) + size_t(std::max(1, num_threads)) * per_thread) * sizeof(float);
 }
 
@@ -152,6 +155,11 @@ void conv2d_direct_f32_epilogue(const Conv2dParams& p, int in_h, int in_w, const
   const int threads = parallel_threads(parallel);
   const int64_t tiles = t.out_h * t.tiles_w;
   t.parts = threads <= 1 ? 1 : std::min<int64_t>(tiles, std::max<int64_t>(1, 4 * threads / t.blocks));
+  t.per_thread = t.k * kDirectOc + kDirectPartialFloats;
+  const int64_t taps = t.kh * t.kw, per_part = (tiles + t.parts - 1) / t.parts;
+  t.slice_ci = per_part <= kDirectSliceTiles && t.k > kDirectSliceK
+                   ? std::max<int64_t>(1, kDirectSliceK / taps)
+                   : t.cin;
 #if defined(TVLITE_KERNELS_HAVE_AVX2)
   parallel_run(parallel, std::min<int64_t>(threads, t.blocks * t.parts), conv2d_direct_run__avx512f,
                &t);

@@ -61,14 +61,31 @@ inline void transpose16(__m512 (&x)[16]) {
   }
 }
 
-// R output pixels (ox0 .. ox0 + R - 1 of row oy) x the 32 channels of block ob.
+// Which part of K a tile runs, and where its partial sums wait between slices.
+struct Slice {
+  int64_t ci0, ci1;  // input channels; packed holds exactly their weights
+  float* partial;    // this tile's R x 32 sums: read unless first, written unless last
+  bool first, last;
+};
+
+// R output pixels (ox0 .. ox0 + R - 1 of row oy) x the 32 channels of block ob, over the input
+// channels of slice s.
 template <int R, int SX>
-void tile(const DirectConv& t, const float* packed, int64_t ob, int64_t oy, int64_t ox0) {
+void tile(const DirectConv& t, const float* packed, int64_t ob, int64_t oy, int64_t ox0,
+          const Slice& s) {
   __m512 acc[R][2];
+  if (s.first) {
 #pragma GCC unroll 14
-  for (int j = 0; j < R; ++j) acc[j][0] = acc[j][1] = _mm512_setzero_ps();
+    for (int j = 0; j < R; ++j) acc[j][0] = acc[j][1] = _mm512_setzero_ps();
+  } else {
+#pragma GCC unroll 14
+    for (int j = 0; j < R; ++j) {
+      acc[j][0] = _mm512_load_ps(s.partial + j * kDirectOc);
+      acc[j][1] = _mm512_load_ps(s.partial + j * kDirectOc + 16);
+    }
+  }
   const float* w = packed;
-  for (int64_t ci = 0; ci < t.cin; ++ci) {
+  for (int64_t ci = s.ci0; ci < s.ci1; ++ci) {
     const float* plane = t.input + (ci * t.hp + oy * t.sh) * t.wp + ox0 * SX;
     for (int64_t ky = 0; ky < t.kh; ++ky) {
       const float* row = plane + ky * t.dh * t.wp;
@@ -83,6 +100,14 @@ void tile(const DirectConv& t, const float* packed, int64_t ob, int64_t oy, int6
         }
       }
     }
+  }
+  if (!s.last) {
+#pragma GCC unroll 14
+    for (int j = 0; j < R; ++j) {
+      _mm512_store_ps(s.partial + j * kDirectOc, acc[j][0]);
+      _mm512_store_ps(s.partial + j * kDirectOc + 16, acc[j][1]);
+    }
+    return;
   }
   const __mmask16 mask = __mmask16((1u << R) - 1u);
   const GemmEpilogue& ep = *t.ep;
@@ -112,11 +137,12 @@ void tile(const DirectConv& t, const float* packed, int64_t ob, int64_t oy, int6
 }
 
 template <int SX>
-void tile_r(int r, const DirectConv& t, const float* packed, int64_t ob, int64_t oy, int64_t ox0) {
+void tile_r(int r, const DirectConv& t, const float* packed, int64_t ob, int64_t oy, int64_t ox0,
+            const Slice& s) {
   switch (r) {
 #define TVLITE_DIRECT_R(R) \
   case R:                  \
-    return tile<R, SX>(t, packed, ob, oy, ox0);
+    return tile<R, SX>(t, packed, ob, oy, ox0, s);
     TVLITE_DIRECT_R(1)
     TVLITE_DIRECT_R(2)
     TVLITE_DIRECT_R(3)
@@ -137,14 +163,14 @@ void tile_r(int r, const DirectConv& t, const float* packed, int64_t ob, int64_t
   }
 }
 
-// Block ob of the weights into packed[k][32] (zero past cout): 16 k of 16 rows at a time,
-// transposed in registers.
-void pack_block(const DirectConv& t, int64_t ob, float* packed) {
+// Block ob of the weights at k in [kb, ke) into packed[k - kb][32] (zero past cout): 16 k of 16
+// rows at a time, transposed in registers.
+void pack_block(const DirectConv& t, int64_t ob, int64_t kb, int64_t ke, float* packed) {
   for (int h = 0; h < 2; ++h) {
     const int64_t o0 = ob * kDirectOc + 16 * h;
     const int64_t rows = imin(16, t.cout - o0);
-    for (int64_t k0 = 0; k0 < t.k; k0 += 16) {
-      const int64_t n = imin(16, t.k - k0);
+    for (int64_t k0 = kb; k0 < ke; k0 += 16) {
+      const int64_t n = imin(16, ke - k0);
       const __mmask16 m = __mmask16((1u << n) - 1u);
       __m512 x[16];
 #pragma GCC unroll 16
@@ -153,17 +179,41 @@ void pack_block(const DirectConv& t, int64_t ob, float* packed) {
                         : _mm512_setzero_ps();
       }
       transpose16(x);  // x[j]: the 16 rows' weights at k0 + j
-      for (int64_t j = 0; j < n; ++j) _mm512_store_ps(packed + (k0 + j) * kDirectOc + 16 * h, x[j]);
+      float* dst = packed + (k0 - kb) * kDirectOc + 16 * h;
+      for (int64_t j = 0; j < n; ++j) _mm512_store_ps(dst + j * kDirectOc, x[j]);
     }
   }
 }
 
-// Tiles [i0, i1) of the output, row by row.
+// Tiles [i0, i1) of the output, row by row, over the input channels of slice s; tile i's partial
+// sums at s.partial + (i - i0) * R * 32.
 template <int SX>
-void run_tiles(const DirectConv& t, const float* packed, int64_t ob, int64_t i0, int64_t i1) {
+void run_tiles(const DirectConv& t, const float* packed, int64_t ob, int64_t i0, int64_t i1,
+               Slice s) {
+  float* const partial = s.partial;
   for (int64_t i = i0; i < i1; ++i) {
     const int64_t oy = i / t.tiles_w, tx = i % t.tiles_w;
-    tile_r<SX>(int(t.r), t, packed, ob, oy, imin(tx * t.r, t.out_w - t.r));
+    s.partial = partial + (i - i0) * t.r * kDirectOc;
+    tile_r<SX>(int(t.r), t, packed, ob, oy, imin(tx * t.r, t.out_w - t.r), s);
+  }
+}
+
+template <int SX>
+void run_item(const DirectConv& t, float* packed, float* partial, int64_t ob, int64_t i0,
+              int64_t i1, int64_t* have) {
+  const int64_t taps = t.kh * t.kw;
+  if (t.slice_ci >= t.cin) {  // one slice: the whole block, kept while the thread stays on it
+    if (ob != *have) pack_block(t, ob, 0, t.k, packed);
+    *have = ob;
+    run_tiles<SX>(t, packed, ob, i0, i1, Slice{0, t.cin, nullptr, true, true});
+    return;
+  }
+  assert(i1 - i0 <= kDirectSliceTiles);
+  *have = -1;
+  for (int64_t ci0 = 0; ci0 < t.cin; ci0 += t.slice_ci) {
+    const int64_t ci1 = imin(t.cin, ci0 + t.slice_ci);
+    pack_block(t, ob, ci0 * taps, ci1 * taps, packed);
+    run_tiles<SX>(t, packed, ob, i0, i1, Slice{ci0, ci1, partial, ci0 == 0, ci1 == t.cin});
   }
 }
 
@@ -171,7 +221,8 @@ void run_tiles(const DirectConv& t, const float* packed, int64_t ob, int64_t i0,
 
 void conv2d_direct_run__avx512f(void* ctx, int64_t /*begin*/, int64_t /*end*/, int thread) {
   DirectConv& t = *static_cast<DirectConv*>(ctx);
-  float* packed = t.packed + thread * t.k * kDirectOc;
+  float* packed = t.packed + thread * t.per_thread;
+  float* partial = packed + t.k * kDirectOc;
   const int64_t items = t.blocks * t.parts;
   const int64_t tiles = t.out_h * t.tiles_w, per_part = (tiles + t.parts - 1) / t.parts;
   int64_t have = -1;  // the block in packed
@@ -180,17 +231,15 @@ void conv2d_direct_run__avx512f(void* ctx, int64_t /*begin*/, int64_t /*end*/, i
     const int64_t ob = item / t.parts, part = item % t.parts;
     const int64_t i0 = part * per_part, i1 = imin(tiles, i0 + per_part);
     if (i0 >= i1) continue;
-    if (ob != have) pack_block(t, ob, packed);
-    have = ob;
     switch (t.sw) {
       case 1:
-        run_tiles<1>(t, packed, ob, i0, i1);
+        run_item<1>(t, packed, partial, ob, i0, i1, &have);
         break;
       case 2:
-        run_tiles<2>(t, packed, ob, i0, i1);
+        run_item<2>(t, packed, partial, ob, i0, i1, &have);
         break;
       default:
-        run_tiles<4>(t, packed, ob, i0, i1);
+        run_item<4>(t, packed, partial, ob, i0, i1, &have);
         break;
     }
   }

@@ -121,6 +121,12 @@ TEST_CASE("conv2d_direct_f32 matches the reference over tails, strides, pads and
       {24, 48, 1, 1, 2, 2, 0, 0, 1, 1, 15, 29},   // 1x1 stride 2 (ResNet's downsample): rows
       {9, 32, 3, 3, 1, 1, 0, 0, 1, 1, 16, 19},    // unpadded 3x3: the input read in place
       {130, 16, 2, 2, 1, 2, 0, 0, 1, 1, 6, 9},    // K = 520: repacked 16 k at a time, tail of 8
+      // Few tiles and K > 256: K in slices of whole input channels, partial sums between them
+      {40, 33, 3, 3, 1, 1, 1, 1, 1, 1, 7, 7},     // the 7x7 stage's 3x3: slices of 28 + 12 ci
+      {300, 35, 1, 1, 1, 1, 0, 0, 1, 1, 7, 7},    // 1x1: 256 + 44 channels
+      {600, 20, 1, 1, 2, 2, 0, 0, 1, 1, 13, 13},  // strided 1x1: 256 + 256 + 88, one partial block
+      {31, 64, 3, 3, 2, 2, 1, 1, 1, 1, 27, 9},    // 14 rows of 5: 14 tiles, slices of 28 + 3
+      {29, 40, 5, 5, 1, 1, 2, 2, 1, 1, 4, 17},    // 25 taps: 10 ci a slice (250 k), 3 slices
   };
   ThreadParallel three(3);
   for (const Case& c : cases) {
@@ -154,7 +160,8 @@ TEST_CASE("conv2d_f32 runs the direct convolution where conv2d_direct_applies sa
   const bool default_uk = std::getenv("TVLITE_GEMM_UKERNEL") == nullptr;
   CHECK(k::conv2d_direct_applies(p, 64, 64) == default_uk);
   CHECK(k::conv2d_direct_applies(pointwise, 14, 14) == default_uk);  // ResNet's 14x14 1x1 convs
-  CHECK_FALSE(k::conv2d_direct_applies(pointwise, 7, 7));  // 49 outputs: the GEMM path's
+  CHECK(k::conv2d_direct_applies(pointwise, 7, 7) == default_uk);  // 49: the 7x7 stage, K sliced
+  CHECK_FALSE(k::conv2d_direct_applies(pointwise, 6, 6));  // 36 outputs: the GEMM path's
   CHECK_FALSE(k::conv2d_direct_applies(pointwise, 28, 28));  // 784: the GEMM packs the input once
   k::Conv2dParams downsample = pointwise;
   downsample.stride_h = downsample.stride_w = 2;
