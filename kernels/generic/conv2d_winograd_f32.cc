@@ -51,13 +51,17 @@ int conv2d_winograd_tile(const Conv2dParams& p, int in_h, int in_w) {
   // (49 tiles of F(2,3), 16 of F(4,3)) the weight transform, C_out*C_in*(m+2)^2 floats per
   // call, weighs more: on that AVX2 host neither won (F(2,3) 3.6 ms, GEMM 3.3-3.9); on Zen 4
   // with AVX-512, F(2,3) takes 2.1-2.3 ms in ResNet-18 against the GEMM path's 2.6 (256ch).
-  // Below 14x14 (AlexNet's 13x13: 0.9-1.2x, mixed) the GEMM path stays.
+  // Below 14x14 (AlexNet's 13x13: 0.9-1.2x, mixed) the GEMM path stays. Since the direct
+  // convolution runs K in slices (AVX-512, conv2d_direct_applies), it beats F(2,3) at 14x14 on
+  // Sapphire Rapids (2026-12-04, tvlite-bench --profile, 1 thread: 1.55-1.62 ms against 1.8-2.2
+  // per 256-channel conv; resnet18 26.4-27.5 -> 25.7-26.1 ms, 4 interleaved pairs), so F(2,3)
+  // is left to the CPUs and micro-kernels the direct path does not serve.
   const int outputs = out_h * out_w;
   if (outputs >= 400) return 4;
 #if defined(TVLITE_KERNELS_HAVE_AVX2)
   // Measured to win only with AVX-512 (a tie with AVX2, unmeasured on ARM).
   static const bool avx512f = (cpu_features() & kCpuFeatureAvx512f) != 0;
-  if (avx512f && outputs >= 196) return 2;
+  if (avx512f && outputs >= 196 && !conv2d_direct_applies(p, in_h, in_w)) return 2;
 #endif
   return 0;
 }

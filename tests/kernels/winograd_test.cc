@@ -122,9 +122,13 @@ TEST_CASE("conv2d_f32 runs Winograd where conv2d_winograd_tile says, and matches
   CHECK(k::conv2d_winograd_tile(p, 23, 25) == 4);  // 575 outputs per channel
   CHECK(k::conv2d_f32_scratch_bytes(p, 23, 25, 2) > k::conv2d_f32_scratch_bytes(p, 23, 25, 1));
   CHECK(k::conv2d_winograd_tile(p, 20, 20) == 4);  // 400 outputs
-  // ResNet's 14x14 stage: F(2,3) where it was measured to win (AVX-512), else the GEMM path.
+  // ResNet's 14x14 stage: the direct convolution where it applies (AVX-512, the default
+  // micro-kernel), else F(2,3) where that was measured to win (AVX-512), else the GEMM path.
 #if defined(__x86_64__)
-  const int small_tile = (k::cpu_features() & k::kCpuFeatureAvx512f) != 0 ? 2 : 0;
+  const int small_tile = (k::cpu_features() & k::kCpuFeatureAvx512f) != 0 &&
+                                 !k::conv2d_direct_applies(p, 14, 14)
+                             ? 2
+                             : 0;
 #else
   const int small_tile = 0;
 #endif
