@@ -114,7 +114,7 @@ TEST_CASE("conv2d_direct_f32 matches the reference over tails, strides, pads and
       {3, 5, 2, 4, 1, 4, 0, 3, 1, 2, 8, 70},      // stride 4 along x, dilated along x
       {1, 31, 1, 7, 1, 2, 0, 3, 1, 1, 4, 5},      // a row of 3 pixels, 31 channels
       {65, 70, 3, 3, 2, 1, 1, 1, 1, 1, 11, 33},   // three blocks, the last of 6
-      {37, 70, 1, 1, 1, 1, 0, 0, 1, 1, 7, 7},     // 1x1: one row of 49 pixels, tiles of 7
+      {37, 70, 1, 1, 1, 1, 0, 0, 1, 1, 7, 7},     // 1x1: one row of 49 pixels, tiles of 13
       {19, 33, 1, 1, 1, 1, 0, 0, 1, 1, 14, 14},   // 1x1: 196 pixels, tiles of 14
       {21, 64, 1, 1, 1, 1, 0, 0, 1, 1, 13, 13},   // 1x1: 169 pixels (tiles of 13)
       {17, 40, 1, 1, 1, 1, 0, 0, 1, 1, 1, 3},     // 1x1: 3 pixels, one short tile
