@@ -4,6 +4,7 @@
 // of its input, made once per call; an unpadded one reads the input in place.
 #include <algorithm>
 #include <cassert>
+#include <cstdint>
 #include <cstring>
 
 #include "tvlite/kernels/conv2d.h"
@@ -32,13 +33,18 @@ constexpr int64_t kDirectMinOutputs = 40;
 // against 0.73-1.82, resnet18's 28x28 downsample 0.20 against 0.16; at 14x14 (196) direct
 // still wins (0.83-0.90 against 0.92-1.00, layer4.0.conv1 1.66 against 1.83).
 constexpr int64_t kDirectMaxPointwiseOutputs = 256;
+// Pixels per tile below which the GEMM path wins (a tile of 1-3 pixels loads each k's 32 weights
+// for 2-6 FMAs). Measured by a review (1 thread, Sapphire Rapids, 3x3 pad 1, direct against
+// GEMM): 256 -> 256 with 64x1 outputs 1.42 against 1.01 ms, 512 -> 512 40x1 3.81 against 2.25,
+// 256 -> 256 20x3 0.99 against 0.69; 128 -> 128 28x4 0.28 against 0.40 (direct wins).
+constexpr int64_t kDirectMinTilePixels = 4;
 
 bool linear(const Conv2dParams& p) {  // one long row (see DirectConv)
   return p.kernel_h == 1 && p.kernel_w == 1 && p.stride_h == 1 && p.stride_w == 1 &&
          p.pad_h == 0 && p.pad_w == 0;
 }
 
-bool padded(const Conv2dParams& p) { return !linear(p) && (p.pad_h > 0 || p.pad_w > 0); }
+bool padded(const Conv2dParams& p) { return p.pad_h > 0 || p.pad_w > 0; }
 
 // Pixels per tile for rows of n: n itself when short, else the R in [kDirectMinR, kDirectMaxR]
 // with the least cost, counting each tile as R + kTileCost pixels (a tile's fixed cost: its
@@ -49,7 +55,8 @@ bool padded(const Conv2dParams& p) { return !linear(p) && (p.pad_h > 0 || p.pad_
 constexpr int64_t kTileCost = 3;
 int64_t pixels_per_tile(int64_t n) {
   if (n <= kDirectMaxR) return n;
-  int64_t best = kDirectMaxR, cost = (n + kDirectMaxR - 1) / kDirectMaxR * (kDirectMaxR + kTileCost);
+  int64_t best = kDirectMaxR;
+  int64_t cost = (n + kDirectMaxR - 1) / kDirectMaxR * (kDirectMaxR + kTileCost);
   for (int64_t r = kDirectMaxR - 1; r >= kDirectMinR; --r) {
     const int64_t c = (n + r - 1) / r * (r + kTileCost);
     if (c < cost) best = r, cost = c;
@@ -129,7 +136,7 @@ bool conv2d_direct_applies(const Conv2dParams& p, int in_h, int in_w) {
   geometry(p, in_h, in_w, g);
   const int64_t outputs = g.out_h * g.out_w;
   if (p.kernel_h == 1 && p.kernel_w == 1 && outputs > kDirectMaxPointwiseOutputs) return false;
-  return g.out_h > 0 && g.out_w > 0 && outputs >= kDirectMinOutputs;
+  return g.out_h > 0 && g.out_w > 0 && outputs >= kDirectMinOutputs && g.r >= kDirectMinTilePixels;
 }
 
 size_t conv2d_direct_scratch_bytes(const Conv2dParams& p, int in_h, int in_w, int num_threads) {
@@ -143,8 +150,10 @@ void conv2d_direct_f32_epilogue(const Conv2dParams& p, int in_h, int in_w, const
                                 const float* weight, const GemmEpilogue& ep, float* output,
                                 void* scratch, Parallel* parallel) {
   assert(conv2d_direct_supported(p) && scratch != nullptr);
+  assert(reinterpret_cast<uintptr_t>(scratch) % 64 == 0);  // the tiles' aligned loads and stores
   DirectConv t;
   geometry(p, in_h, in_w, t);
+  assert(ep.residual == nullptr || ep.ldr >= t.out_h * t.out_w);
   if (t.out_h <= 0 || t.out_w <= 0) return;
   float* pad = static_cast<float*>(scratch);
   t.input = input;
@@ -155,11 +164,13 @@ void conv2d_direct_f32_epilogue(const Conv2dParams& p, int in_h, int in_w, const
   }
   t.packed = pad + padded_floats(p, t);
   t.weight = weight, t.ep = &ep, t.output = output;
-  // Each block's tiles in up to 4 parts per thread, so that a thread slowed by a neighbour on a
-  // shared machine takes fewer; a thread repacks a block only when it moves to it.
+  // About 4 work items per thread in all (each block's tiles in parts when the blocks are fewer),
+  // so that a thread slowed by a neighbour on a shared machine takes fewer; a thread repacks a
+  // block only when it moves to it.
   const int threads = parallel_threads(parallel);
   const int64_t tiles = t.out_h * t.tiles_w;
-  t.parts = threads <= 1 ? 1 : std::min<int64_t>(tiles, std::max<int64_t>(1, 4 * threads / t.blocks));
+  t.parts =
+      threads <= 1 ? 1 : std::min<int64_t>(tiles, std::max<int64_t>(1, 4 * threads / t.blocks));
   t.per_thread = t.k * kDirectOc + kDirectPartialFloats;
   const int64_t taps = t.kh * t.kw, per_part = (tiles + t.parts - 1) / t.parts;
   t.slice_ci = per_part <= kDirectSliceTiles && t.k > kDirectSliceK

@@ -54,8 +54,10 @@ int conv2d_winograd_tile(const Conv2dParams& p, int in_h, int in_w) {
   // Below 14x14 (AlexNet's 13x13: 0.9-1.2x, mixed) the GEMM path stays. Since the direct
   // convolution runs K in slices (AVX-512, conv2d_direct_applies), it beats F(2,3) at 14x14 on
   // Sapphire Rapids (2026-12-04, tvlite-bench --profile, 1 thread: 1.55-1.62 ms against 1.8-2.2
-  // per 256-channel conv; resnet18 26.4-27.5 -> 25.7-26.1 ms, 4 interleaved pairs), so F(2,3)
-  // is left to the CPUs and micro-kernels the direct path does not serve.
+  // per 256-channel conv; resnet18 26.4-27.5 -> 25.7-26.1 ms, 4 interleaved pairs). Both need
+  // AVX-512F, so F(2,3) now runs only where a non-default micro-kernel is forced
+  // (TVLITE_GEMM_UKERNEL, as test_kernels_* do) or the output rows are too short for the direct
+  // tiles; its kernel is tested directly (winograd_test).
   const int outputs = out_h * out_w;
   if (outputs >= 400) return 4;
 #if defined(TVLITE_KERNELS_HAVE_AVX2)

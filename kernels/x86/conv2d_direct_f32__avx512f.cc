@@ -6,11 +6,13 @@
 // tail of pixels (the GEMM path's N = 49, 169 and 196 ran part of their columns in narrower
 // tiles). Each thread repacks one block of 32 output channels' weights at a time into its own
 // buffer as [k][32], 16 x 16 transposes of the rows the file holds: the block stays in L2 while
-// the thread runs its tiles.
+// the thread runs its tiles, or, for a work item of few tiles, K is repacked and run a slice of
+// ~256 at a time (in L1), the tiles' partial sums kept between slices.
 // The tile's 32 x R results are turned pixel-major in registers (two 16 x 16 transposes) and
 // written back to NCHW, R pixels per channel, with the epilogue (scale/shift, residual, ReLU) in
-// the micro-kernel's order. A row's last tile starts at out_w - R (it overlaps the one before,
-// and rewrites the same values), so every tile is whole.
+// the micro-kernel's order. A row's last tile starts at out_w - R (it overlaps the one before)
+// so every tile is whole; it stores only the pixels the one before did not (the two may run on
+// different threads).
 // Compiled with -mavx512f for this file only; called only when cpu_features() has AVX512F.
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"  // _mm512_max_ps's pass-through (unread)
@@ -66,6 +68,7 @@ struct Slice {
   int64_t ci0, ci1;  // input channels; packed holds exactly their weights
   float* partial;    // this tile's R x 32 sums: read unless first, written unless last
   bool first, last;
+  int skip;          // leading pixels the row's previous tile stores (a last, overlapping tile)
 };
 
 // R output pixels (ox0 .. ox0 + R - 1 of row oy) x the 32 channels of block ob, over the input
@@ -109,7 +112,7 @@ void tile(const DirectConv& t, const float* packed, int64_t ob, int64_t oy, int6
     }
     return;
   }
-  const __mmask16 mask = __mmask16((1u << R) - 1u);
+  const __mmask16 mask = __mmask16(((1u << R) - 1u) & ~((1u << s.skip) - 1u));
   const GemmEpilogue& ep = *t.ep;
   const int64_t out_hw = t.out_h * t.out_w, at = oy * t.out_w + ox0;
   const int64_t oc0 = ob * kDirectOc, n_oc = imin(kDirectOc, t.cout - oc0);
@@ -193,8 +196,10 @@ void run_tiles(const DirectConv& t, const float* packed, int64_t ob, int64_t i0,
   float* const partial = s.partial;
   for (int64_t i = i0; i < i1; ++i) {
     const int64_t oy = i / t.tiles_w, tx = i % t.tiles_w;
+    const int64_t ox0 = imin(tx * t.r, t.out_w - t.r);
     s.partial = partial + (i - i0) * t.r * kDirectOc;
-    tile_r<SX>(int(t.r), t, packed, ob, oy, imin(tx * t.r, t.out_w - t.r), s);
+    s.skip = int(tx * t.r - ox0);
+    tile_r<SX>(int(t.r), t, packed, ob, oy, ox0, s);
   }
 }
 
@@ -205,7 +210,7 @@ void run_item(const DirectConv& t, float* packed, float* partial, int64_t ob, in
   if (t.slice_ci >= t.cin) {  // one slice: the whole block, kept while the thread stays on it
     if (ob != *have) pack_block(t, ob, 0, t.k, packed);
     *have = ob;
-    run_tiles<SX>(t, packed, ob, i0, i1, Slice{0, t.cin, nullptr, true, true});
+    run_tiles<SX>(t, packed, ob, i0, i1, Slice{0, t.cin, nullptr, true, true, 0});
     return;
   }
   assert(i1 - i0 <= kDirectSliceTiles);
@@ -213,7 +218,7 @@ void run_item(const DirectConv& t, float* packed, float* partial, int64_t ob, in
   for (int64_t ci0 = 0; ci0 < t.cin; ci0 += t.slice_ci) {
     const int64_t ci1 = imin(t.cin, ci0 + t.slice_ci);
     pack_block(t, ob, ci0 * taps, ci1 * taps, packed);
-    run_tiles<SX>(t, packed, ob, i0, i1, Slice{ci0, ci1, partial, ci0 == 0, ci1 == t.cin});
+    run_tiles<SX>(t, packed, ob, i0, i1, Slice{ci0, ci1, partial, ci0 == 0, ci1 == t.cin, 0});
   }
 }
 

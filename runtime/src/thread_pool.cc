@@ -144,7 +144,9 @@ void ThreadPool::run(int64_t n, kernels::RangeFn fn, void* ctx) {
   s.fn = fn;
   s.ctx = ctx;
   s.finished.store(0, std::memory_order_relaxed);
-  const uint64_t gen = (s.claim.load(std::memory_order_relaxed) >> State::kGenShift) + 1;
+  // 32 bits of generation: the word keeps no more, and a wrapped one must still differ.
+  const uint64_t gen =
+      ((s.claim.load(std::memory_order_relaxed) >> State::kGenShift) + 1) & 0xffffffffu;
   {
     // Under the mutex, so a worker that is about to sleep sees the new job.
     std::lock_guard<std::mutex> lock(s.mu);

@@ -127,10 +127,14 @@ TEST_CASE("conv2d_direct_f32 matches the reference over tails, strides, pads and
       {600, 20, 1, 1, 2, 2, 0, 0, 1, 1, 13, 13},  // strided 1x1: 256 + 256 + 88, one partial block
       {31, 64, 3, 3, 2, 2, 1, 1, 1, 1, 27, 9},    // 14 rows of 5: 14 tiles, slices of 28 + 3
       {29, 40, 5, 5, 1, 1, 2, 2, 1, 1, 4, 17},    // 25 taps: 10 ci a slice (250 k), 3 slices
+      {300, 32, 1, 1, 1, 1, 0, 0, 1, 1, 16, 14},  // 1x1: 224 pixels, 16 tiles of 14: the partial
+      {30, 33, 3, 3, 1, 1, 1, 1, 1, 1, 16, 14},   // sums' scratch full; 16 rows of 14, K = 270
+      {8, 32, 3, 3, 1, 1, 1, 1, 1, 1, 6, 15},     // rows of 15 as 8 + 8: the second overlaps
   };
   ThreadParallel three(3);
   for (const Case& c : cases) {
-    for (k::Parallel* par : {static_cast<k::Parallel*>(nullptr), static_cast<k::Parallel*>(&three)}) {
+    for (k::Parallel* par :
+         {static_cast<k::Parallel*>(nullptr), static_cast<k::Parallel*>(&three)}) {
       for (bool epilogue : {false, true}) {
         for (bool nan : {false, true}) check_case(c, par, epilogue, nan);
       }
@@ -167,8 +171,13 @@ TEST_CASE("conv2d_f32 runs the direct convolution where conv2d_direct_applies sa
   downsample.stride_h = downsample.stride_w = 2;
   CHECK(k::conv2d_direct_applies(downsample, 28, 28) == default_uk);  // 196 outputs
   CHECK_FALSE(k::conv2d_direct_applies(downsample, 56, 56));          // 784 outputs
+  k::Conv2dParams narrow = pointwise;  // 3x3, pad 1: output as large as the input
+  narrow.kernel_h = narrow.kernel_w = 3, narrow.pad_h = narrow.pad_w = 1;
+  CHECK_FALSE(k::conv2d_direct_applies(narrow, 64, 3));  // rows of 3: tiles too short
+  CHECK(k::conv2d_direct_applies(narrow, 28, 4) == default_uk);
   if (default_uk) {
-    CHECK(k::conv2d_f32_scratch_bytes(p, 64, 64, 1) == k::conv2d_direct_scratch_bytes(p, 64, 64, 1));
+    CHECK(k::conv2d_f32_scratch_bytes(p, 64, 64, 1) ==
+          k::conv2d_direct_scratch_bytes(p, 64, 64, 1));
   }
   const auto x = random_floats(size_t(3) * 64 * 64, 31);
   const auto w = random_floats(size_t(64) * 3 * 49, 32);

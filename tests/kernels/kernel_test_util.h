@@ -15,19 +15,24 @@
 
 namespace tvlite::test {
 
-// Splits [0, n) into num_threads contiguous ranges, one std::thread each (the caller runs the
-// first), as the runtime's pool would.
+// Splits [0, n) into up to 4 contiguous ranges per thread, as the runtime's pool does, and runs
+// them on num_threads std::threads (the caller is thread 0), thread t taking ranges t,
+// t + threads, ... one after another: one thread runs several ranges of a job, with its index.
 class ThreadParallel final : public kernels::Parallel {
  public:
   explicit ThreadParallel(int threads) : threads_(threads) {}
   int num_threads() const override { return threads_; }
   void run(int64_t n, kernels::RangeFn fn, void* ctx) override {
-    const int parts = int(std::min<int64_t>(threads_, n));
+    const int64_t ranges = std::min<int64_t>(int64_t(threads_) * 4, n);
+    const int threads = int(std::min<int64_t>(threads_, ranges));
+    auto thread_body = [=](int t) {
+      for (int64_t r = t; r < ranges; r += threads) {
+        fn(ctx, n * r / ranges, n * (r + 1) / ranges, t);
+      }
+    };
     std::vector<std::thread> workers;
-    for (int t = 1; t < parts; ++t) {
-      workers.emplace_back([=] { fn(ctx, n * t / parts, n * (t + 1) / parts, t); });
-    }
-    fn(ctx, 0, n / parts, 0);
+    for (int t = 1; t < threads; ++t) workers.emplace_back(thread_body, t);
+    if (threads > 0) thread_body(0);
     for (std::thread& w : workers) w.join();
   }
 

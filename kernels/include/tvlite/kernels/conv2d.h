@@ -67,8 +67,9 @@ void conv2d_winograd_f32_epilogue(int tile, const Conv2dParams& p, int in_h, int
 // border, and each thread's block of 32 output channels' weights repacked, in its own scratch.
 // AVX-512F only, groups 1, stride_w 1, 2 or 4 (conv2d_direct_supported). conv2d_f32_epilogue
 // uses it where conv2d_direct_applies() says so: convs with many output pixels per weight (a 1x1
-// conv only up to 256 of them: past that the GEMM path wins), on the default micro-kernel. Same contract as conv2d_f32_epilogue; the sum runs in k order per output,
-// as the GEMM path's does.
+// conv only up to 256 of them: past that the GEMM path wins) and rows of at least 4 pixels, on
+// the default micro-kernel. Same contract as conv2d_f32_epilogue (scratch 64-byte aligned); the
+// sum runs in k order per output, as the GEMM path's does.
 bool conv2d_direct_supported(const Conv2dParams& p);
 bool conv2d_direct_applies(const Conv2dParams& p, int in_h, int in_w);
 size_t conv2d_direct_scratch_bytes(const Conv2dParams& p, int in_h, int in_w, int num_threads);
